@@ -1,0 +1,116 @@
+import * as vscode from 'vscode';
+import type { ProcessTreeNodeSnapshot } from './api';
+import { TreeItemKinds } from './contributions';
+import type { ProcessTreeNode } from './ProcessTreeModel';
+
+/** A tree element: a stable object per node id (VS Code keys elements by identity), holding the latest node. */
+interface ProcessTreeElement {
+  readonly id: string;
+  node: ProcessTreeNode;
+}
+
+/**
+ * Renders the Processes tree model. getChildren never does I/O: it returns the model computed on the
+ * last tick. Updates fire only for the elements whose text or children changed, so expanded rows and
+ * selection survive every tick.
+ */
+export class ProcessTreeView implements vscode.TreeDataProvider<ProcessTreeElement>, vscode.Disposable {
+  private roots: ProcessTreeNode[] = [];
+  private elements = new Map<string, ProcessTreeElement>();
+  private readonly changeEmitter = new vscode.EventEmitter<ProcessTreeElement | ProcessTreeElement[] | undefined>();
+  private readonly modelEmitter = new vscode.EventEmitter<void>();
+
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  /** Fires after each model update that changed anything. */
+  readonly onDidChangeModel = this.modelEmitter.event;
+
+  /** Replaces the model, firing change events only where something differs. */
+  update(roots: ProcessTreeNode[]): void {
+    const previous = this.elements;
+    const next = new Map<string, ProcessTreeElement>();
+    const changed: ProcessTreeElement[] = [];
+    const rootsChanged = !sameIds(this.roots, roots);
+
+    const visit = (node: ProcessTreeNode): void => {
+      let element = previous.get(node.id);
+      if (element) {
+        if (!sameIds(element.node.children, node.children) || !sameText(element.node, node)) changed.push(element);
+        element.node = node;
+      } else {
+        element = { id: node.id, node };
+      }
+      next.set(node.id, element);
+      node.children.forEach(visit);
+    };
+    roots.forEach(visit);
+    this.roots = roots;
+    this.elements = next;
+
+    if (rootsChanged) this.changeEmitter.fire(undefined);
+    else if (changed.length) this.changeEmitter.fire(changed);
+    if (rootsChanged || changed.length) this.modelEmitter.fire();
+  }
+
+  getTreeItem(element: ProcessTreeElement): vscode.TreeItem {
+    const node = element.node;
+    const collapsible = node.children.length === 0
+      ? vscode.TreeItemCollapsibleState.None
+      : vscode.TreeItemCollapsibleState.Expanded;
+    const item = new vscode.TreeItem(node.label, collapsible);
+    item.id = node.id;
+    item.description = node.description;
+    item.tooltip = node.tooltip;
+    item.contextValue = node.contextValue;
+    item.iconPath = new vscode.ThemeIcon(iconFor(node));
+    return item;
+  }
+
+  getChildren(element?: ProcessTreeElement): ProcessTreeElement[] {
+    const nodes = element ? element.node.children : this.roots;
+    return nodes.map((n) => this.elements.get(n.id)!).filter(Boolean);
+  }
+
+  getParent(element: ProcessTreeElement): ProcessTreeElement | undefined {
+    for (const candidate of this.elements.values()) {
+      if (candidate.node.children.some((c) => c.id === element.id)) return candidate;
+    }
+    return undefined;
+  }
+
+  /** The node of a tree element handed to a command (from a context menu). */
+  static nodeOf(arg: unknown): ProcessTreeNode | undefined {
+    const node = (arg as ProcessTreeElement | undefined)?.node;
+    return node && typeof node.id === 'string' ? node : undefined;
+  }
+
+  /** The tree as plain data, for the extension's API. */
+  snapshot(): ProcessTreeNodeSnapshot[] {
+    const toSnapshot = (node: ProcessTreeNode): ProcessTreeNodeSnapshot => ({
+      kind: node.contextValue,
+      label: node.label,
+      description: node.description,
+      pid: node.pid,
+      command: node.command,
+      children: node.children.map(toSnapshot),
+    });
+    return this.roots.map(toSnapshot);
+  }
+
+  dispose(): void {
+    this.changeEmitter.dispose();
+    this.modelEmitter.dispose();
+  }
+}
+
+function sameIds(a: readonly ProcessTreeNode[], b: readonly ProcessTreeNode[]): boolean {
+  return a.length === b.length && a.every((node, i) => node.id === b[i].id);
+}
+
+function sameText(a: ProcessTreeNode, b: ProcessTreeNode): boolean {
+  return a.label === b.label && a.description === b.description && a.tooltip === b.tooltip && a.contextValue === b.contextValue;
+}
+
+function iconFor(node: ProcessTreeNode): string {
+  if (node.contextValue === TreeItemKinds.origin) return node.id.startsWith('terminal:') ? 'terminal' : 'eye';
+  return 'pulse';
+}

@@ -1,0 +1,71 @@
+import * as vscode from 'vscode';
+import type { Monitor } from '../monitor/Monitor';
+import type { OriginRoot } from './ProcessTreeModel';
+
+/** The monitor owner name under which terminal shells are registered as roots. */
+const ROOT_OWNER = 'terminals';
+
+/**
+ * Follows the integrated terminals of this window: each terminal's shell PID is a root the monitor
+ * watches, so everything the user runs in it is found without being named. A shell command that
+ * starts (shell integration) triggers an immediate sample so it shows up within one tick.
+ */
+export class TerminalProcessTracker implements vscode.Disposable {
+  private readonly shells = new Map<vscode.Terminal, number>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  private disposed = false;
+
+  /** Fires when a terminal was added or removed. */
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor(private readonly monitor: Monitor, private readonly log: vscode.LogOutputChannel) {
+    this.disposables.push(
+      this.changeEmitter,
+      vscode.window.onDidOpenTerminal((t) => void this.add(t)),
+      vscode.window.onDidCloseTerminal((t) => this.remove(t)),
+      vscode.window.onDidStartTerminalShellExecution(() => this.monitor.tickNow()),
+    );
+    for (const terminal of vscode.window.terminals) void this.add(terminal);
+  }
+
+  /** One origin per terminal whose shell PID is known. */
+  origins(): OriginRoot[] {
+    return [...this.shells].map(([terminal, pid]) => ({
+      kind: 'terminal',
+      id: `terminal:${pid}`,
+      label: terminal.name,
+      rootPid: pid,
+    }));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.monitor.setRoots(ROOT_OWNER, []);
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private async add(terminal: vscode.Terminal): Promise<void> {
+    let pid: number | undefined;
+    try {
+      pid = await terminal.processId;
+    } catch (error) {
+      this.log.warn(`Could not get the process of terminal "${terminal.name}": ${String(error)}`);
+    }
+    // A pseudoterminal (extension-owned) has no process; a closed one may resolve after closing.
+    if (this.disposed || pid === undefined || terminal.exitStatus !== undefined) return;
+    this.shells.set(terminal, pid);
+    this.log.debug(`Watching terminal "${terminal.name}" (shell PID ${pid})`);
+    this.syncRoots();
+  }
+
+  private remove(terminal: vscode.Terminal): void {
+    if (!this.shells.delete(terminal)) return;
+    this.syncRoots();
+  }
+
+  private syncRoots(): void {
+    this.monitor.setRoots(ROOT_OWNER, this.shells.values());
+    this.changeEmitter.fire();
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * What activate() returns: a small, read-only view of the extension's state for integration tests
+ * and for other extensions. Plain data only, so callers never hold live engine objects.
+ */
+import type * as vscode from 'vscode';
+
+/** One node of the Processes tree as the user sees it. */
+export interface ProcessTreeNodeSnapshot {
+  /** Node kind, the same string the tree item's contextValue starts with (for example 'terminal', 'process'). */
+  readonly kind: string;
+  readonly label: string;
+  readonly description?: string;
+  /** Set on process nodes. */
+  readonly pid?: number;
+  /** Set on process nodes: the full command line. */
+  readonly command?: string;
+  readonly children: readonly ProcessTreeNodeSnapshot[];
+}
+
+/** The extension's exported API (vscode.extensions.getExtension(...).exports). */
+export interface ProcessVitalsApi {
+  /** The Processes tree as currently rendered, walked to the leaves. */
+  getProcessTree(): ProcessTreeNodeSnapshot[];
+  /** Fires after the Processes tree model changed (at most once per monitor tick). */
+  readonly onDidChangeProcessTree: vscode.Event<void>;
+  /** The status bar item's current text and tooltip. */
+  getStatusBar(): { text: string; tooltip: string };
+}

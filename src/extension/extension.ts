@@ -1,0 +1,166 @@
+/**
+ * The composition root: activate() builds the engine and the views, wires them, and hands every
+ * disposable to context.subscriptions. Nothing else in the extension holds module-level state.
+ */
+import * as vscode from 'vscode';
+import { Monitor, type MonitorWarning } from '../monitor/Monitor';
+import type { ProcessVitalsApi } from './api';
+import { Commands, ContextKeys, PREFIX, Views } from './contributions';
+import { pickProcessToWatch } from './pickProcessToWatch';
+import { buildProcessTree, totalsOf } from './ProcessTreeModel';
+import { ProcessTreeView } from './ProcessTreeView';
+import { readSettings } from './settings';
+import { TerminalProcessTracker } from './TerminalProcessTracker';
+import { VitalsStatusBar } from './VitalsStatusBar';
+import { WatchList } from './WatchList';
+
+/** Activates the extension; the returned API is for tests and other extensions. */
+export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
+  const log = vscode.window.createOutputChannel('Process Vitals', { log: true });
+  context.subscriptions.push(log);
+
+  const readConfiguration = () => {
+    const configuration = vscode.workspace.getConfiguration(PREFIX);
+    const result = readSettings((key) => configuration.get(key));
+    for (const problem of result.problems) log.warn(`Setting ignored: ${problem}`);
+    return result.settings;
+  };
+  let settings = readConfiguration();
+
+  const monitor = new Monitor({
+    intervalMs: settings.samplingIntervalMs,
+    historyMinutes: settings.historyMinutes,
+    workerScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'monitorWorker.js').fsPath,
+  });
+  context.subscriptions.push(monitor);
+
+  const terminals = new TerminalProcessTracker(monitor, log);
+  const watchList = new WatchList(monitor, log);
+  const treeModel = new ProcessTreeView();
+  const treeView = vscode.window.createTreeView(Views.processes, { treeDataProvider: treeModel, showCollapseAll: true });
+  const statusBar = new VitalsStatusBar();
+  context.subscriptions.push(terminals, watchList, treeModel, treeView, statusBar);
+
+  let failure: string | undefined;
+  const render = () => {
+    const origins = [...terminals.origins(), ...watchList.origins()];
+    const processes = monitor.watched();
+    treeModel.update(buildProcessTree(origins, processes));
+    statusBar.update({ totals: totalsOf(origins, processes), paused: monitor.paused, failure });
+  };
+
+  const reportedWarnings = new Set<string>();
+  const onWarning = (warning: MonitorWarning) => {
+    if (warning.code === 'worker-gave-up') {
+      failure = warning.message;
+      log.error(warning.message);
+      void vscode.window.showErrorMessage('Process Vitals stopped sampling after repeated failures.', 'Open Output').then((choice) => {
+        if (choice) log.show();
+      });
+      render();
+      return;
+    }
+    // Sources report a denied PID once, but a restarting worker would repeat it: log each text once.
+    const key = `${warning.code}:${warning.pid ?? ''}:${warning.message}`;
+    if (reportedWarnings.has(key)) return;
+    if (reportedWarnings.size > 1000) reportedWarnings.clear();
+    reportedWarnings.add(key);
+    log.warn(warning.message);
+  };
+
+  for (const subscription of [
+    monitor.onDidSample(() => {
+      failure = undefined;
+      render();
+    }),
+    monitor.onWarning(onWarning),
+    monitor.onDidExit((exited) => {
+      for (const { info } of exited) log.trace(`Process ${info.pid} (${info.name}) exited`);
+    }),
+  ]) {
+    context.subscriptions.push(subscription);
+  }
+  context.subscriptions.push(terminals.onDidChange(render));
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!event.affectsConfiguration(PREFIX)) return;
+      settings = readConfiguration();
+      monitor.configure(settings.samplingIntervalMs, settings.historyMinutes);
+      log.info(`Settings changed: sampling every ${settings.samplingIntervalMs} ms, ${settings.historyMinutes} min of history`);
+    }),
+  );
+
+  const setPaused = (paused: boolean) => {
+    if (paused) monitor.pause();
+    else monitor.resume();
+    void vscode.commands.executeCommand('setContext', ContextKeys.paused, paused);
+    log.info(paused ? 'Monitoring paused by the user' : 'Monitoring resumed by the user');
+    render();
+  };
+
+  const register = (id: string, handler: (...args: unknown[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, handler));
+
+  register(Commands.watchProcess, async () => {
+    const picked = await pickProcessToWatch(() => monitor.listAllProcesses(), (pid) => watchList.has(pid));
+    if (!picked) return;
+    if (!processExists(picked.pid)) {
+      void vscode.window.showWarningMessage(`There is no process with PID ${picked.pid}.`);
+      return;
+    }
+    watchList.watch(picked.pid, picked.label);
+    monitor.tickNow();
+    void vscode.commands.executeCommand(`${Views.processes}.focus`);
+  });
+  register(Commands.stopWatching, async (arg) => {
+    let pid = ProcessTreeView.nodeOf(arg)?.pid;
+    if (pid === undefined) {
+      const items = watchList.origins().map((o) => ({ label: o.label, description: `PID ${o.rootPid}`, pid: o.rootPid }));
+      if (!items.length) {
+        void vscode.window.showInformationMessage('No process is being watched with "Watch Process...".');
+        return;
+      }
+      pid = (await vscode.window.showQuickPick(items, { title: 'Stop Watching' }))?.pid;
+    }
+    if (pid !== undefined && watchList.unwatch(pid)) render();
+  });
+  register(Commands.pauseMonitoring, () => setPaused(true));
+  register(Commands.resumeMonitoring, () => setPaused(false));
+  register(Commands.refresh, () => monitor.tickNow());
+  register(Commands.copyPid, async (arg) => {
+    const pid = ProcessTreeView.nodeOf(arg)?.pid;
+    if (pid !== undefined) await vscode.env.clipboard.writeText(String(pid));
+  });
+  register(Commands.showLog, () => log.show());
+  // Until the dashboard lands, the Processes view is where vitals are shown.
+  register(Commands.openDashboard, () => vscode.commands.executeCommand(`${Views.processes}.focus`));
+  register(Commands.diagnoseLeaks, () =>
+    vscode.window.showInformationMessage(
+      'Diagnose Leaks needs the Process Vitals Node agent and leak detector, which this version does not include yet. The Processes view shows each process\'s memory meanwhile.',
+    ),
+  );
+
+  void vscode.commands.executeCommand('setContext', ContextKeys.paused, false);
+  render();
+  log.info(`Process Vitals started: sampling every ${settings.samplingIntervalMs} ms on ${process.platform}`);
+
+  return {
+    getProcessTree: () => treeModel.snapshot(),
+    onDidChangeProcessTree: treeModel.onDidChangeModel,
+    getStatusBar: () => statusBar.snapshot(),
+  };
+}
+
+/** Nothing to do: every resource is in context.subscriptions. */
+export function deactivate(): void {}
+
+/** Whether a PID names a live process (EPERM means it exists but belongs to someone else). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
