@@ -5,10 +5,10 @@
  */
 import type { WatchedProcess } from '../monitor/Monitor';
 import { TreeItemKinds } from './contributions';
-import { formatBytes, formatPercent, shortenCommand } from './format';
+import { formatBytes, formatDuration, formatPercent, shortenCommand } from './format';
 
 /** Where a watched root came from. */
-export type OriginKind = 'terminal' | 'watched';
+export type OriginKind = 'terminal' | 'task' | 'debug' | 'watched' | 'orphaned';
 
 /** One root PID and where it came from, as the trackers report it. */
 export interface OriginRoot {
@@ -29,6 +29,8 @@ export interface ProcessTreeNode {
   readonly description: string;
   readonly tooltip: string;
   readonly pid?: number;
+  /** Set on process nodes: pid@startTime, so an action never hits a process that reused the PID. */
+  readonly processKey?: string;
   readonly command?: string;
   readonly children: readonly ProcessTreeNode[];
 }
@@ -42,8 +44,14 @@ export interface ProcessTotals {
   readonly top: readonly WatchedProcess[];
 }
 
-/** Builds the tree: one group per origin, the origin's descendants nested by parent PID. */
-export function buildProcessTree(origins: readonly OriginRoot[], processes: readonly WatchedProcess[]): ProcessTreeNode[] {
+/** What each origin kind's group is called. */
+const GROUP_PREFIX: Record<'terminal' | 'task' | 'debug', string> = { terminal: 'Terminal', task: 'Task', debug: 'Debug' };
+
+/**
+ * Builds the tree. A terminal is a group whose children are what runs in its shell; a task or a debug
+ * session is a group holding its root process; watched and orphaned roots share one group each.
+ */
+export function buildProcessTree(origins: readonly OriginRoot[], processes: readonly WatchedProcess[], now = Date.now()): ProcessTreeNode[] {
   const byPid = new Map<number, WatchedProcess>();
   const childrenOf = new Map<number, WatchedProcess[]>();
   for (const p of processes) {
@@ -59,8 +67,9 @@ export function buildProcessTree(origins: readonly OriginRoot[], processes: read
     contextValue,
     label: labelOf(p),
     description: describe(p),
-    tooltip: tooltipOf(p),
+    tooltip: tooltipOf(p, byPid.get(p.info.ppid), now),
     pid: p.info.pid,
+    processKey: p.key,
     command: p.info.command || p.info.name,
     // A depth bound guards against a PID cycle in a corrupt read ever recursing forever.
     children: depth > 64 ? [] : (childrenOf.get(p.info.pid) ?? []).map((c) => processNode(origin, c, depth + 1, TreeItemKinds.process)),
@@ -68,36 +77,114 @@ export function buildProcessTree(origins: readonly OriginRoot[], processes: read
 
   const nodes: ProcessTreeNode[] = [];
   const watchedRoots: ProcessTreeNode[] = [];
+  const orphanRoots: ProcessTreeNode[] = [];
+  const orphanPids = new Set(origins.filter((o) => o.kind === 'orphaned').map((o) => o.rootPid));
   for (const origin of origins) {
     const root = byPid.get(origin.rootPid);
-    if (origin.kind === 'terminal') {
-      // The shell is the group: what the user ran are its children.
-      const children = root ? (childrenOf.get(root.info.pid) ?? []).map((c) => processNode(origin.id, c, 1, TreeItemKinds.process)) : [];
-      nodes.push({
-        id: origin.id,
-        contextValue: TreeItemKinds.origin,
-        label: `Terminal: ${origin.label}`,
-        description: root ? `${root.info.name} ${root.info.pid}` : `shell ${origin.rootPid}`,
-        tooltip: root ? tooltipOf(root) : `Shell PID ${origin.rootPid}`,
-        pid: origin.rootPid,
-        children,
-      });
-    } else if (root) {
-      watchedRoots.push(processNode(origin.id, root, 0, TreeItemKinds.watchedRoot));
+    switch (origin.kind) {
+      case 'terminal':
+        // The shell is the group: what the user ran are its children.
+        nodes.push({
+          id: origin.id,
+          contextValue: TreeItemKinds.origin,
+          label: `${GROUP_PREFIX.terminal}: ${origin.label}`,
+          description: root ? `${root.info.name} ${root.info.pid}` : `shell ${origin.rootPid}`,
+          tooltip: root ? tooltipOf(root, undefined, now) : `Shell PID ${origin.rootPid}`,
+          pid: origin.rootPid,
+          children: root ? (childrenOf.get(root.info.pid) ?? []).map((c) => processNode(origin.id, c, 1, TreeItemKinds.process)) : [],
+        });
+        break;
+      case 'task':
+      case 'debug':
+        nodes.push({
+          id: origin.id,
+          contextValue: TreeItemKinds.origin,
+          label: `${GROUP_PREFIX[origin.kind]}: ${origin.label}`,
+          description: root ? '' : `PID ${origin.rootPid}`,
+          tooltip: `${GROUP_PREFIX[origin.kind]} "${origin.label}", PID ${origin.rootPid}`,
+          children: root ? [processNode(origin.id, root, 0, TreeItemKinds.process)] : [],
+        });
+        break;
+      case 'watched':
+        if (root) watchedRoots.push(processNode(origin.id, root, 0, TreeItemKinds.watchedRoot));
+        break;
+      case 'orphaned':
+        // An orphan whose parent is an orphan too is shown under it, not again at the top.
+        if (root && !orphanPids.has(root.info.ppid)) orphanRoots.push(processNode(origin.id, root, 0, TreeItemKinds.orphan));
+        break;
     }
   }
-  if (watchedRoots.length) {
-    nodes.push({
-      id: 'watched',
-      contextValue: TreeItemKinds.origin,
-      label: 'Watched',
-      description: `${watchedRoots.length} process${watchedRoots.length === 1 ? '' : 'es'}`,
-      tooltip: 'Processes you chose with "Watch Process..."',
-      children: watchedRoots,
-    });
+  const group = (id: string, label: string, tooltip: string, children: ProcessTreeNode[]): ProcessTreeNode => ({
+    id,
+    contextValue: TreeItemKinds.origin,
+    label,
+    description: `${children.length} process${children.length === 1 ? '' : 'es'}`,
+    tooltip,
+    children,
+  });
+  if (watchedRoots.length) nodes.push(group('watched', 'Watched', 'Processes you chose with "Watch Process..."', watchedRoots));
+  if (orphanRoots.length) {
+    nodes.push(group('orphaned', 'Orphaned', 'Processes that kept running after the terminal, task or debug session that started them ended', orphanRoots));
   }
   return nodes;
 }
+
+/** Every watched process below rootPid (the root itself excluded), following parent links. */
+export function descendantsOf(rootPid: number, processes: readonly WatchedProcess[]): WatchedProcess[] {
+  const childrenOf = new Map<number, WatchedProcess[]>();
+  for (const p of processes) {
+    const siblings = childrenOf.get(p.info.ppid);
+    if (siblings) siblings.push(p);
+    else childrenOf.set(p.info.ppid, [p]);
+  }
+  const found: WatchedProcess[] = [];
+  const seen = new Set<number>([rootPid]);
+  const queue = [rootPid];
+  while (queue.length) {
+    for (const child of childrenOf.get(queue.shift()!) ?? []) {
+      if (seen.has(child.info.pid)) continue;
+      seen.add(child.info.pid);
+      found.push(child);
+      queue.push(child.info.pid);
+    }
+  }
+  return found;
+}
+
+/** Direction of a memory series over its recent samples, or undefined while there are too few. */
+export type Trend = 'rising' | 'falling' | 'steady';
+
+/** Samples a trend looks at, and the least it needs. */
+const TREND_WINDOW = 30;
+const TREND_MIN_SAMPLES = 10;
+/** Relative change between the first and last third of the window that counts as a trend. */
+const TREND_THRESHOLD = 0.05;
+
+/** Compares the mean of the window's last third with its first third; small changes are steady. */
+export function trendOf(values: ArrayLike<number>): Trend | undefined {
+  const n = Math.min(values.length, TREND_WINDOW);
+  if (n < TREND_MIN_SAMPLES) return undefined;
+  const start = values.length - n;
+  const third = Math.floor(n / 3);
+  const mean = (from: number, to: number) => {
+    let sum = 0;
+    let count = 0;
+    for (let i = from; i < to; i++) {
+      if (Number.isFinite(values[i])) {
+        sum += values[i];
+        count++;
+      }
+    }
+    return count ? sum / count : NaN;
+  };
+  const early = mean(start, start + third);
+  const late = mean(values.length - third, values.length);
+  if (!(early > 0) || !Number.isFinite(late)) return undefined;
+  const change = (late - early) / early;
+  return change > TREND_THRESHOLD ? 'rising' : change < -TREND_THRESHOLD ? 'falling' : 'steady';
+}
+
+const TREND_ARROW: Record<Trend, string> = { rising: '↑', falling: '↓', steady: '→' };
 
 /** Totals over the processes shown under any origin (shells excluded: they are the terminals themselves). */
 export function totalsOf(origins: readonly OriginRoot[], processes: readonly WatchedProcess[]): ProcessTotals {
@@ -120,15 +207,20 @@ function labelOf(p: WatchedProcess): string {
 function describe(p: WatchedProcess): string {
   const sample = p.latest;
   if (!sample) return `${p.info.pid}`;
-  return `${p.info.pid} · ${formatPercent(sample.cpuPercent)} · ${formatBytes(sample.rssBytes)}`;
+  const trend = trendOf(p.history.recent('rssBytes').values);
+  return `${p.info.pid} · ${formatPercent(sample.cpuPercent)} · ${formatBytes(sample.rssBytes)}${trend ? ` ${TREND_ARROW[trend]}` : ''}`;
 }
 
-function tooltipOf(p: WatchedProcess): string {
+function tooltipOf(p: WatchedProcess, parent: WatchedProcess | undefined, now: number): string {
   const lines = [
     p.info.command || p.info.name,
-    `PID ${p.info.pid} (parent ${p.info.ppid})`,
-    `Started ${new Date(p.info.startTime).toLocaleString()}`,
+    `PID ${p.info.pid} · parent ${p.info.ppid}${parent ? ` (${parent.info.name})` : ''}`,
   ];
-  if (p.latest) lines.push(`CPU ${formatPercent(p.latest.cpuPercent)} · RSS ${formatBytes(p.latest.rssBytes)}`);
+  if (p.info.cwd) lines.push(`Working directory ${p.info.cwd}`);
+  lines.push(`Started ${new Date(p.info.startTime).toLocaleString()} · up ${formatDuration(now - p.info.startTime)}`);
+  if (p.latest) {
+    const trend = trendOf(p.history.recent('rssBytes').values);
+    lines.push(`CPU ${formatPercent(p.latest.cpuPercent)} · memory ${formatBytes(p.latest.rssBytes)}${trend ? ` (${trend})` : ''}`);
+  }
   return lines.join('\n');
 }

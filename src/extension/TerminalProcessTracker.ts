@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Monitor } from '../monitor/Monitor';
 import type { OriginRoot } from './ProcessTreeModel';
+import type { OrphanHandoff } from './OrphanTracker';
 
 /** The monitor owner name under which terminal shells are registered as roots. */
 const ROOT_OWNER = 'terminals';
@@ -19,7 +20,11 @@ export class TerminalProcessTracker implements vscode.Disposable {
   /** Fires when a terminal was added or removed. */
   readonly onDidChange = this.changeEmitter.event;
 
-  constructor(private readonly monitor: Monitor, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly monitor: Monitor,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly handOffOrphans: OrphanHandoff,
+  ) {
     this.disposables.push(
       this.changeEmitter,
       vscode.window.onDidOpenTerminal((t) => void this.add(t)),
@@ -60,7 +65,11 @@ export class TerminalProcessTracker implements vscode.Disposable {
   }
 
   private remove(terminal: vscode.Terminal): void {
-    if (!this.shells.delete(terminal)) return;
+    const pid = this.shells.get(terminal);
+    if (pid === undefined) return;
+    this.shells.delete(terminal);
+    // The shell goes with its terminal; a program that ignores the hangup lives on.
+    this.handOffOrphans(`terminal "${terminal.name}"`, pid, false);
     this.syncRoots();
   }
 

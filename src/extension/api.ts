@@ -23,6 +23,10 @@ export interface ProcessVitalsApi {
   getProcessTree(): ProcessTreeNodeSnapshot[];
   /** Fires after the Processes tree model changed (at most once per monitor tick). */
   readonly onDidChangeProcessTree: vscode.Event<void>;
+  /** Fires once per monitor tick, after the tree and the status bar were updated. */
+  readonly onDidTick: vscode.Event<void>;
   /** The status bar item's current text and tooltip. */
   getStatusBar(): { text: string; tooltip: string };
+  /** Task processes that ended in this window, oldest first, with their exit codes. */
+  getEndedTasks(): Array<{ name: string; pid: number; exitCode: number | undefined; endedAt: number }>;
 }

@@ -16,6 +16,7 @@ export const Commands = {
   resumeMonitoring: 'processVitals.resumeMonitoring',
   refresh: 'processVitals.refresh',
   copyPid: 'processVitals.copyPid',
+  terminate: 'processVitals.terminate',
   showLog: 'processVitals.showLog',
 } as const;
 
@@ -55,6 +56,7 @@ export const TreeItemKinds = {
   origin: 'origin',
   process: 'process',
   watchedRoot: 'process.watchedRoot',
+  orphan: 'process.orphan',
   message: 'message',
 } as const;
 

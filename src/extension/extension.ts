@@ -6,10 +6,14 @@ import * as vscode from 'vscode';
 import { Monitor, type MonitorWarning } from '../monitor/Monitor';
 import type { ProcessVitalsApi } from './api';
 import { Commands, ContextKeys, PREFIX, Views } from './contributions';
+import { DebugSessionTracker } from './DebugSessionTracker';
+import { OrphanTracker } from './OrphanTracker';
 import { pickProcessToWatch } from './pickProcessToWatch';
-import { buildProcessTree, totalsOf } from './ProcessTreeModel';
+import { ProcessTerminator } from './ProcessTerminator';
+import { buildProcessTree, totalsOf, type OriginRoot } from './ProcessTreeModel';
 import { ProcessTreeView } from './ProcessTreeView';
 import { readSettings } from './settings';
+import { TaskProcessTracker } from './TaskProcessTracker';
 import { TerminalProcessTracker } from './TerminalProcessTracker';
 import { VitalsStatusBar } from './VitalsStatusBar';
 import { WatchList } from './WatchList';
@@ -34,19 +38,41 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
   });
   context.subscriptions.push(monitor);
 
-  const terminals = new TerminalProcessTracker(monitor, log);
-  const watchList = new WatchList(monitor, log);
+  const terminator = new ProcessTerminator(monitor, log);
   const treeModel = new ProcessTreeView();
   const treeView = vscode.window.createTreeView(Views.processes, { treeDataProvider: treeModel, showCollapseAll: true });
+  const orphans = new OrphanTracker(
+    monitor,
+    log,
+    context.globalState,
+    () => void vscode.commands.executeCommand(`${Views.processes}.focus`),
+    (pids) => void terminator.terminate(pids.map((pid) => ({ pid, key: monitor.get(pid)?.key, label: monitor.get(pid)?.info.command ?? `PID ${pid}` }))),
+  );
+  const handOffOrphans = orphans.adopt.bind(orphans);
+  const terminals = new TerminalProcessTracker(monitor, log, handOffOrphans);
+  const tasks = new TaskProcessTracker(monitor, log, handOffOrphans);
+  const debugSessions = new DebugSessionTracker(monitor, log, handOffOrphans);
+  const watchList = new WatchList(monitor, log);
   const statusBar = new VitalsStatusBar();
-  context.subscriptions.push(terminals, watchList, treeModel, treeView, statusBar);
+  // Disposed in reverse: the trackers go before the orphan keeper they hand processes to.
+  context.subscriptions.push(treeModel, treeView, orphans, terminals, tasks, debugSessions, watchList, statusBar);
 
+  const origins = (): OriginRoot[] => [
+    ...terminals.origins(),
+    ...tasks.origins(),
+    ...debugSessions.origins(),
+    ...watchList.origins(),
+    ...orphans.origins(),
+  ];
+
+  const tickEmitter = new vscode.EventEmitter<void>();
+  context.subscriptions.push(tickEmitter);
   let failure: string | undefined;
   const render = () => {
-    const origins = [...terminals.origins(), ...watchList.origins()];
+    const roots = origins();
     const processes = monitor.watched();
-    treeModel.update(buildProcessTree(origins, processes));
-    statusBar.update({ totals: totalsOf(origins, processes), paused: monitor.paused, failure });
+    treeModel.update(buildProcessTree(roots, processes));
+    statusBar.update({ totals: totalsOf(roots, processes), paused: monitor.paused, failure });
   };
 
   const reportedWarnings = new Set<string>();
@@ -72,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     monitor.onDidSample(() => {
       failure = undefined;
       render();
+      tickEmitter.fire();
     }),
     monitor.onWarning(onWarning),
     monitor.onDidExit((exited) => {
@@ -80,7 +107,7 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
   ]) {
     context.subscriptions.push(subscription);
   }
-  context.subscriptions.push(terminals.onDidChange(render));
+  for (const source of [terminals, tasks, debugSessions, orphans]) context.subscriptions.push(source.onDidChange(render));
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
@@ -102,8 +129,11 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
   const register = (id: string, handler: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
 
-  register(Commands.watchProcess, async () => {
-    const picked = await pickProcessToWatch(() => monitor.listAllProcesses(), (pid) => watchList.has(pid));
+  // Both commands also take a PID argument, so keybindings and other extensions can skip the picker.
+  register(Commands.watchProcess, async (arg) => {
+    const picked = isPid(arg)
+      ? { pid: arg, label: `PID ${arg}` }
+      : await pickProcessToWatch(() => monitor.listAllProcesses(), (pid) => watchList.has(pid));
     if (!picked) return;
     if (!processExists(picked.pid)) {
       void vscode.window.showWarningMessage(`There is no process with PID ${picked.pid}.`);
@@ -114,7 +144,7 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     void vscode.commands.executeCommand(`${Views.processes}.focus`);
   });
   register(Commands.stopWatching, async (arg) => {
-    let pid = ProcessTreeView.nodeOf(arg)?.pid;
+    let pid = isPid(arg) ? arg : ProcessTreeView.nodeOf(arg)?.pid;
     if (pid === undefined) {
       const items = watchList.origins().map((o) => ({ label: o.label, description: `PID ${o.rootPid}`, pid: o.rootPid }));
       if (!items.length) {
@@ -123,7 +153,13 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
       }
       pid = (await vscode.window.showQuickPick(items, { title: 'Stop Watching' }))?.pid;
     }
-    if (pid !== undefined && watchList.unwatch(pid)) render();
+    if (pid === undefined) return;
+    if (watchList.unwatch(pid) || orphans.release(pid)) render();
+  });
+  register(Commands.terminate, async (arg) => {
+    const node = ProcessTreeView.nodeOf(arg);
+    if (node?.pid === undefined) return;
+    await terminator.terminate([{ pid: node.pid, key: node.processKey, label: node.command ?? node.label }]);
   });
   register(Commands.pauseMonitoring, () => setPaused(true));
   register(Commands.resumeMonitoring, () => setPaused(false));
@@ -148,12 +184,19 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
   return {
     getProcessTree: () => treeModel.snapshot(),
     onDidChangeProcessTree: treeModel.onDidChangeModel,
+    onDidTick: tickEmitter.event,
     getStatusBar: () => statusBar.snapshot(),
+    getEndedTasks: () => tasks.ended().map((t) => ({ ...t })),
   };
 }
 
 /** Nothing to do: every resource is in context.subscriptions. */
 export function deactivate(): void {}
+
+/** Whether a command argument is a PID. */
+function isPid(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}
 
 /** Whether a PID names a live process (EPERM means it exists but belongs to someone else). */
 function processExists(pid: number): boolean {

@@ -23,6 +23,8 @@ export interface ProcessInfo extends ProcessKey {
   readonly name: string;
   /** Full command line joined with spaces; '' when it cannot be read (zombies, kernel threads, access denied). */
   readonly command: string;
+  /** Working directory when the platform gives it cheaply (Linux: read once per process); else absent. */
+  readonly cwd?: string;
 }
 
 /** One read of a process: its identity plus the raw counters a sample is derived from. */

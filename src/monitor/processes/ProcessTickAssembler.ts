@@ -71,6 +71,7 @@ export class ProcessTickAssembler {
         startTime: reading.startTime,
         name: reading.name,
         command: reading.command,
+        ...(reading.cwd !== undefined ? { cwd: reading.cwd } : {}),
       };
       let tracked = this.tracked.get(key);
       let cpuPercent: number;

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { WatchedProcess } from '../../../src/monitor/Monitor';
 import { SampleHistory } from '../../../src/monitor/series/SampleHistory';
-import { buildProcessTree, totalsOf, type OriginRoot } from '../../../src/extension/ProcessTreeModel';
+import { buildProcessTree, descendantsOf, totalsOf, trendOf, type OriginRoot, type ProcessTreeNode } from '../../../src/extension/ProcessTreeModel';
 
 const watched = (pid: number, ppid: number, cpuPercent = 1, rssBytes = 1024 * 1024): WatchedProcess => ({
   key: `${pid}@1`,
@@ -46,7 +46,7 @@ describe('buildProcessTree', () => {
   it('gives every node an id unique across origins, stable across ticks', () => {
     const origins: OriginRoot[] = [terminal, { kind: 'watched', id: 'watched:30', label: 'x', rootPid: 30 }];
     const processes = [watched(10, 1), watched(30, 10)];
-    const ids = (nodes: ReturnType<typeof buildProcessTree>): string[] => nodes.flatMap((n) => [n.id, ...ids(n.children)]);
+    const ids = (nodes: readonly ProcessTreeNode[]): string[] => nodes.flatMap((n) => [n.id, ...ids(n.children)]);
     const first = ids(buildProcessTree(origins, processes));
     assert.equal(new Set(first).size, first.length);
     assert.deepEqual(ids(buildProcessTree(origins, processes)), first);
@@ -66,4 +66,59 @@ describe('totalsOf', () => {
     assert.equal(totals.rssBytes, 300);
     assert.deepEqual(totals.top.map((p) => p.info.pid), [30, 20]);
   });
+});
+
+describe('buildProcessTree with every origin kind', () => {
+  it('groups tasks and debug sessions with their root process, and orphans once each', () => {
+    const tree = buildProcessTree(
+      [
+        terminal,
+        { kind: 'task', id: 'task:40', label: 'watch', rootPid: 40 },
+        { kind: 'debug', id: 'debug:s1:60', label: 'Launch API', rootPid: 60 },
+        { kind: 'orphaned', id: 'orphan:70', label: 'n70', rootPid: 70 },
+        { kind: 'orphaned', id: 'orphan:71', label: 'n71', rootPid: 71 },
+      ],
+      [watched(10, 1), watched(40, 1), watched(41, 40), watched(60, 1), watched(70, 1), watched(71, 70)],
+    );
+    assert.deepEqual(tree.map((n) => n.label), ['Terminal: dev', 'Task: watch', 'Debug: Launch API', 'Orphaned']);
+    assert.deepEqual(tree[1].children.map((c) => c.pid), [40]);
+    assert.deepEqual(tree[1].children[0].children.map((c) => c.pid), [41]);
+    assert.deepEqual(tree[2].children.map((c) => c.pid), [60]);
+    // 71 is a child of orphan 70: shown under it, not twice.
+    assert.deepEqual(tree[3].children.map((c) => c.pid), [70]);
+    assert.deepEqual(tree[3].children[0].children.map((c) => c.pid), [71]);
+    assert.equal(tree[3].children[0].contextValue, 'process.orphan');
+    assert.equal(tree[3].description, '1 process');
+  });
+
+  it('puts command, PID, parent, working directory, start and uptime in the tooltip', () => {
+    const p = watched(20, 10);
+    const withCwd = { ...p, info: { ...p.info, startTime: 1_000_000, cwd: '/work/app' } };
+    const tree = buildProcessTree([terminal], [watched(10, 1), withCwd], 1_000_000 + 125_000);
+    const tooltip = tree[0].children[0].tooltip;
+    assert.match(tooltip, /^node app20\.js\nPID 20 · parent 10 \(n10\)\nWorking directory \/work\/app\nStarted .* · up 2 min 5 s\nCPU 1\.0% · memory 1\.00 MB$/);
+  });
+});
+
+describe('descendantsOf', () => {
+  it('finds children of children, not the root, and survives cycles', () => {
+    const ps = [watched(1, 0), watched(2, 1), watched(3, 2), watched(4, 1), watched(9, 8), watched(8, 9)];
+    assert.deepEqual(descendantsOf(1, ps).map((p) => p.info.pid).sort(), [2, 3, 4]);
+    assert.deepEqual(descendantsOf(8, ps).map((p) => p.info.pid), [9]);
+    assert.deepEqual(descendantsOf(42, ps), []);
+  });
+});
+
+describe('trendOf', () => {
+  const line = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
+  const cases: Array<[string, number[], string | undefined]> = [
+    ['too few samples', line(5, (i) => i + 1), undefined],
+    ['steadily rising memory', line(30, (i) => 100 + i * 2), 'rising'],
+    ['falling memory', line(30, (i) => 200 - i * 3), 'falling'],
+    ['flat with noise', line(30, (i) => 100 + (i % 2 ? 2 : -2)), 'steady'],
+    ['only the newest 30 samples count', [...line(50, () => 10), ...line(30, () => 100)], 'steady'],
+    ['gaps (NaN) are skipped', line(30, (i) => (i % 5 === 0 ? NaN : 100 + i * 2)), 'rising'],
+    ['all zero is not a trend', line(30, () => 0), undefined],
+  ];
+  for (const [name, values, expected] of cases) it(name, () => assert.equal(trendOf(values), expected));
 });

@@ -1,0 +1,116 @@
+import * as vscode from 'vscode';
+import type { Monitor } from '../monitor/Monitor';
+import { pidFromSessionName } from './debugSessionPid';
+import type { OrphanHandoff } from './OrphanTracker';
+import type { OriginRoot } from './ProcessTreeModel';
+
+/** The monitor owner name under which debuggees are registered as roots. */
+const ROOT_OWNER = 'debug';
+/** Debug types whose debuggee can answer `process.pid` (js-debug's and the legacy Node adapter's). */
+const NODE_DEBUG_TYPES = new Set(['pwa-node', 'node', 'pwa-extensionHost', 'node-terminal']);
+
+/** The session a user started (launch configuration), walking up from a child session. */
+function topSession(session: vscode.DebugSession): vscode.DebugSession {
+  let top = session;
+  while (top.parentSession) top = top.parentSession;
+  return top;
+}
+
+/**
+ * Finds the debuggee PID of every debug session, launch or attach, and registers it as a root
+ * labelled with the launch configuration's name. js-debug does not send the DAP `process` event, so
+ * its child sessions' names (and, failing that, evaluating `process.pid`) give the PID; adapters that
+ * do send `process` with `systemProcessId` are heard through a DebugAdapterTracker.
+ */
+export class DebugSessionTracker implements vscode.Disposable {
+  /** Debuggee PIDs by session id; a session can own several (cluster workers each get a child session). */
+  private readonly debuggees = new Map<string, { session: vscode.DebugSession; pid: number }>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+
+  /** Fires when a debuggee was found or its session ended. */
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor(
+    private readonly monitor: Monitor,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly handOffOrphans: OrphanHandoff,
+  ) {
+    this.disposables.push(
+      this.changeEmitter,
+      vscode.debug.onDidStartDebugSession((session) => void this.onStart(session)),
+      vscode.debug.onDidTerminateDebugSession((session) => this.onTerminate(session)),
+      vscode.debug.registerDebugAdapterTrackerFactory('*', {
+        createDebugAdapterTracker: (session) => ({
+          onDidSendMessage: (message: unknown) => {
+            const m = message as { type?: string; event?: string; body?: { systemProcessId?: unknown } };
+            const pid = m?.body?.systemProcessId;
+            if (m?.type === 'event' && m.event === 'process' && typeof pid === 'number' && pid > 0) {
+              this.record(session, pid, 'the adapter\'s process event');
+            }
+          },
+        }),
+      }),
+    );
+  }
+
+  /** One origin per debuggee. */
+  origins(): OriginRoot[] {
+    return [...this.debuggees.values()].map(({ session, pid }) => ({
+      kind: 'debug',
+      id: `debug:${session.id}:${pid}`,
+      label: topSession(session).name,
+      rootPid: pid,
+    }));
+  }
+
+  /** Records a debuggee PID learned another way (the agent's hello, once the agent exists). */
+  record(session: vscode.DebugSession, pid: number, how: string): void {
+    const existing = this.debuggees.get(session.id);
+    if (existing?.pid === pid) return;
+    this.debuggees.set(session.id, { session, pid });
+    this.log.info(`Debug session "${topSession(session).name}": debuggee PID ${pid} (from ${how})`);
+    this.sync();
+    this.monitor.tickNow();
+  }
+
+  dispose(): void {
+    this.monitor.setRoots(ROOT_OWNER, []);
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private async onStart(session: vscode.DebugSession): Promise<void> {
+    const fromName = session.parentSession ? pidFromSessionName(session.name) : undefined;
+    if (fromName !== undefined) {
+      this.record(session, fromName, 'js-debug\'s session name');
+      return;
+    }
+    // A js-debug parent session has no target of its own; its child sessions carry the PID.
+    if (!NODE_DEBUG_TYPES.has(session.type) || !session.parentSession) return;
+    try {
+      const response = await session.customRequest('evaluate', { expression: 'process.pid', context: 'repl' });
+      const pid = Number((response as { result?: unknown })?.result);
+      if (Number.isSafeInteger(pid) && pid > 0) this.record(session, pid, 'evaluating process.pid');
+    } catch (error) {
+      this.log.debug(`Debug session "${session.name}": could not evaluate process.pid (${String(error)})`);
+    }
+  }
+
+  private onTerminate(session: vscode.DebugSession): void {
+    const entry = this.debuggees.get(session.id);
+    if (!entry) return;
+    this.debuggees.delete(session.id);
+    this.log.info(`Debug session "${topSession(session).name}" ended (debuggee PID ${entry.pid})`);
+    // A launched debuggee is stopped with its session, so whatever outlives it is an orphan; an attached
+    // process is meant to keep running after the debugger detaches.
+    if (topSession(session).configuration.request !== 'attach') {
+      this.handOffOrphans(`debug session "${topSession(session).name}"`, entry.pid, true);
+    }
+    this.sync();
+  }
+
+  private sync(): void {
+    this.monitor.setRoots(ROOT_OWNER, [...this.debuggees.values()].map((d) => d.pid));
+    this.changeEmitter.fire();
+  }
+}
