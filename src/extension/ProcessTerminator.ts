@@ -14,13 +14,31 @@ export interface TerminationTarget {
   readonly label: string;
 }
 
+/** The two questions a termination asks; injectable so a test can answer them without a dialog. */
+export interface TerminationPrompts {
+  /** Asks before anything is sent. */
+  confirm(question: string, detail: string): Thenable<boolean>;
+  /** Offers SIGKILL for processes still running after the grace period. */
+  offerForceKill(message: string): Thenable<boolean>;
+}
+
+/** The default prompts: a modal confirmation, then a warning with a Kill button. */
+const DIALOG_PROMPTS: TerminationPrompts = {
+  confirm: (question, detail) => vscode.window.showWarningMessage(question, { modal: true, detail }, 'Terminate').then((c) => c === 'Terminate'),
+  offerForceKill: (message) => vscode.window.showWarningMessage(message, 'Kill (SIGKILL)').then((c) => c !== undefined),
+};
+
 /**
  * Ends processes on the user's request: confirm, SIGTERM, wait, then offer SIGKILL. On Windows
  * process.kill() always terminates at once (there is no polite signal), so there is one step.
  * Every signal sent is written to the log as an audit line.
  */
 export class ProcessTerminator {
-  constructor(private readonly monitor: Monitor, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly monitor: Monitor,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly prompts: TerminationPrompts = DIALOG_PROMPTS,
+  ) {}
 
   /** Asks, then terminates the targets; resolves when they exited or the user stopped. */
   async terminate(targets: readonly TerminationTarget[]): Promise<void> {
@@ -31,20 +49,18 @@ export class ProcessTerminator {
     }
     const what = live.length === 1 ? `"${shortenCommand(live[0].label, 60)}" (PID ${live[0].pid})` : `${live.length} processes`;
     const polite = process.platform !== 'win32';
-    const confirmed = await vscode.window.showWarningMessage(
+    const confirmed = await this.prompts.confirm(
       `Terminate ${what}?`,
-      { modal: true, detail: polite ? 'Sends SIGTERM, asking it to exit. Unsaved work in it may be lost.' : 'Ends it at once. Unsaved work in it may be lost.' },
-      'Terminate',
+      polite ? 'Sends SIGTERM, asking it to exit. Unsaved work in it may be lost.' : 'Ends it at once. Unsaved work in it may be lost.',
     );
-    if (confirmed !== 'Terminate') return;
+    if (!confirmed) return;
 
     this.signal(live, polite ? 'SIGTERM' : 'SIGKILL');
     if (!polite) return;
     const survivors = await this.waitForExit(live);
     if (!survivors.length) return;
-    const force = await vscode.window.showWarningMessage(
+    const force = await this.prompts.offerForceKill(
       `${survivors.length === 1 ? `PID ${survivors[0].pid} is` : `${survivors.length} processes are`} still running ${GRACE_MS / 1000} s after SIGTERM.`,
-      'Kill (SIGKILL)',
     );
     if (force) this.signal(survivors.filter((t) => this.isSameProcess(t)), 'SIGKILL');
   }

@@ -1,0 +1,79 @@
+/** What the integration tests share: the extension's API and ways to wait on real events. */
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { ProcessTreeNodeSnapshot, ProcessVitalsApi } from '../../src/extension/api';
+
+/** The extension under test. */
+export const EXTENSION_ID = 'process-vitals.process-vitals';
+
+/** Activates the extension and returns its API. */
+export async function vitalsApi(): Promise<ProcessVitalsApi> {
+  const extension = vscode.extensions.getExtension<ProcessVitalsApi>(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is installed`);
+  return extension.activate();
+}
+
+/** Every node of a tree, depth first. */
+export function flatten(nodes: readonly ProcessTreeNodeSnapshot[]): ProcessTreeNodeSnapshot[] {
+  return nodes.flatMap((n) => [n, ...flatten(n.children)]);
+}
+
+/** Resolves when condition() holds, checked after every monitor tick; resolves with the ticks it took. */
+export function ticksUntil(vitals: ProcessVitalsApi, condition: () => boolean, maxTicks: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let ticks = 0;
+    if (condition()) return resolve(0);
+    const subscription = vitals.onDidTick(() => {
+      ticks++;
+      if (condition()) {
+        subscription.dispose();
+        resolve(ticks);
+      } else if (ticks >= maxTicks) {
+        subscription.dispose();
+        reject(new Error(`condition still false after ${ticks} ticks; tree: ${JSON.stringify(vitals.getProcessTree())}`));
+      }
+    });
+  });
+}
+
+/** Polls for a file a test program writes once it has started (its PID, usually). */
+export async function waitForFile(path: string, what: string): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    if (existsSync(path)) {
+      const text = readFileSync(path, 'utf8');
+      if (text) return text;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} never wrote ${path}`);
+}
+
+/** Whether a process is alive (and not a zombie). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+/** Kills a process if it is still there. */
+export function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** A shell command line that starts node, writes its PID to pidFile, then runs body. */
+export function nodeCommandWritingPid(pidFile: string, body: string): string {
+  return `node -e 'require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); ${body}'`;
+}
