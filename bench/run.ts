@@ -1,0 +1,34 @@
+/**
+ * Runs every benchmark module in turn and prints its figures (`npm run bench`). Benchmarks print
+ * ratios against a baseline measured in the same run; nothing here gates CI.
+ */
+import * as processSampling from './processSampling.bench';
+import type { BenchResult } from './processSampling.bench';
+
+/** A benchmark module: bench/<name>.bench.ts exporting run(). */
+interface BenchModule {
+  run(): Promise<BenchResult>;
+}
+
+const BENCHES: ReadonlyArray<[name: string, module: BenchModule]> = [['processSampling', processSampling]];
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  let failed = false;
+  for (const [name, module] of BENCHES) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    console.log(`# ${name}`);
+    try {
+      const result = await module.run();
+      for (const line of result.lines) console.log(line);
+      console.log(JSON.stringify({ bench: result.name, ...result.figures }));
+    } catch (error) {
+      failed = true;
+      console.error(`${name} failed:`, error);
+    }
+    console.log('');
+  }
+  if (failed) process.exitCode = 1;
+}
+
+void main();
