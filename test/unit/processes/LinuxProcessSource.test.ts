@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { LinuxProcessSource } from '../../../src/monitor/processes/LinuxProcessSource';
 import type { ProcessReading } from '../../../src/monitor/processes/ProcessSource';
 import { FakeProcFileSystem } from './FakeProcFileSystem';
@@ -93,6 +94,13 @@ const SLEEPER_CHILD = `
     assert.deepEqual(readings.map((r) => r.pid).sort(), [root, b].sort());
     assert.deepEqual(warnings, []);
     assert.ok(source.heldFileDescriptors < fdsBefore, 'the exited process\'s fds are closed');
+  });
+
+  it('reads each process\'s working directory once', async () => {
+    const cwd = realpathSync(tmpdir());
+    const sleeper = spawned.command('sleep', ['300'], { cwd });
+    const [reading] = source.readSync([sleeper.pid!]).readings;
+    assert.equal(reading.cwd, cwd);
   });
 
   it('leaves out roots that do not exist', async () => {
