@@ -79,10 +79,16 @@ export function buildProcessTree(origins: readonly OriginRoot[], processes: read
   const watchedRoots: ProcessTreeNode[] = [];
   const orphanRoots: ProcessTreeNode[] = [];
   const orphanPids = new Set(origins.filter((o) => o.kind === 'orphaned').map((o) => o.rootPid));
+  // A task runs in a terminal of its own and a debuggee often in one too: show each under its task or
+  // debug session only, the more telling origin, and not again under the terminal.
+  const claimedByTaskOrDebug = new Set(origins.filter((o) => o.kind === 'task' || o.kind === 'debug').map((o) => o.rootPid));
+  const terminalChildren = (shellPid: number, originId: string) =>
+    (childrenOf.get(shellPid) ?? []).filter((c) => !claimedByTaskOrDebug.has(c.info.pid)).map((c) => processNode(originId, c, 1, TreeItemKinds.process));
   for (const origin of origins) {
     const root = byPid.get(origin.rootPid);
     switch (origin.kind) {
       case 'terminal':
+        if (claimedByTaskOrDebug.has(origin.rootPid)) break;
         // The shell is the group: what the user ran are its children.
         nodes.push({
           id: origin.id,
@@ -91,7 +97,7 @@ export function buildProcessTree(origins: readonly OriginRoot[], processes: read
           description: root ? `${root.info.name} ${root.info.pid}` : `shell ${origin.rootPid}`,
           tooltip: root ? tooltipOf(root, undefined, now) : `Shell PID ${origin.rootPid}`,
           pid: origin.rootPid,
-          children: root ? (childrenOf.get(root.info.pid) ?? []).map((c) => processNode(origin.id, c, 1, TreeItemKinds.process)) : [],
+          children: root ? terminalChildren(root.info.pid, origin.id) : [],
         });
         break;
       case 'task':

@@ -110,7 +110,16 @@ function sameText(a: ProcessTreeNode, b: ProcessTreeNode): boolean {
   return a.label === b.label && a.description === b.description && a.tooltip === b.tooltip && a.contextValue === b.contextValue;
 }
 
+/** Group icons by the origin id's prefix (see buildProcessTree). */
+const ORIGIN_ICONS: Array<[string, string]> = [
+  ['terminal:', 'terminal'],
+  ['task:', 'tools'],
+  ['debug:', 'debug-alt'],
+  ['watched', 'eye'],
+  ['orphaned', 'warning'],
+];
+
 function iconFor(node: ProcessTreeNode): string {
-  if (node.contextValue === TreeItemKinds.origin) return node.id.startsWith('terminal:') ? 'terminal' : 'eye';
-  return 'pulse';
+  if (node.contextValue !== TreeItemKinds.origin) return 'pulse';
+  return ORIGIN_ICONS.find(([prefix]) => node.id.startsWith(prefix))?.[1] ?? 'pulse';
 }

@@ -122,3 +122,19 @@ describe('trendOf', () => {
   ];
   for (const [name, values, expected] of cases) it(name, () => assert.equal(trendOf(values), expected));
 });
+
+describe('buildProcessTree without duplicates', () => {
+  it('shows a task that runs in its own terminal, and a debuggee started from a terminal, only under their own group', () => {
+    const tree = buildProcessTree(
+      [
+        { kind: 'terminal', id: 'terminal:40', label: 'pv-test-watch', rootPid: 40 },
+        terminal,
+        { kind: 'task', id: 'task:40', label: 'watch', rootPid: 40 },
+        { kind: 'debug', id: 'debug:s:21', label: 'Launch', rootPid: 21 },
+      ],
+      [watched(40, 1), watched(41, 40), watched(10, 1), watched(20, 10), watched(21, 10)],
+    );
+    assert.deepEqual(tree.map((n) => n.label), ['Terminal: dev', 'Task: watch', 'Debug: Launch']);
+    assert.deepEqual(tree[0].children.map((c) => c.pid), [20]);
+  });
+});
