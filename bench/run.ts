@@ -2,6 +2,7 @@
  * Runs every benchmark module in turn and prints its figures (`npm run bench`). Benchmarks print
  * ratios against a baseline measured in the same run; nothing here gates CI.
  */
+import * as agentOverhead from './agentOverhead.bench';
 import * as processSampling from './processSampling.bench';
 import type { BenchResult } from './processSampling.bench';
 
@@ -10,7 +11,10 @@ interface BenchModule {
   run(): Promise<BenchResult>;
 }
 
-const BENCHES: ReadonlyArray<[name: string, module: BenchModule]> = [['processSampling', processSampling]];
+const BENCHES: ReadonlyArray<[name: string, module: BenchModule]> = [
+  ['processSampling', processSampling],
+  ['agentOverhead', agentOverhead],
+];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -72,7 +72,8 @@ const builds = [
   },
   {
     ...nodeCommon,
-    entryPoints: { agent: 'src/agent/agent.ts' },
+    // agent.js is the tiny loader every Node process compiles; agentCore.js is required only by processes that live long enough to connect.
+    entryPoints: { agent: 'src/agent/agent.ts', agentCore: 'src/agent/agentCore.ts' },
     outdir: 'dist',
     metafile: true,
     plugins: [agentHasNoDependencies],

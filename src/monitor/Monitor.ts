@@ -1,6 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import { Emitter, type Disposable } from './events';
+import type { AgentReport } from '../agent/agentProtocol';
+import type { AgentConnectionInfo, AgentReportEvent } from './agents/AgentServer';
+import { Emitter, type Disposable, type Event } from './events';
 import {
   MONITOR_PROTOCOL_VERSION,
   type FromMonitorWorker,
@@ -12,9 +14,54 @@ import { processKeyString, type ProcessSample, type ProcessTickDelta } from './p
 import { SamplingLoop } from './SamplingLoop';
 import { SampleHistory } from './series/SampleHistory';
 
-/** The series the monitor keeps for every process. */
-export type ProcessSeriesKey = 'cpuPercent' | 'rssBytes';
+/** Series only processes with a Node agent have (sampled at the OS tick from the agent's latest report). */
+export type AgentSeriesKey =
+  | 'heapUsedBytes'
+  | 'heapTotalBytes'
+  | 'externalBytes'
+  | 'arrayBuffersBytes'
+  | 'heapAfterGcBytes'
+  | 'eventLoopDelayP99Ms'
+  | 'eventLoopUtilization'
+  | 'activeHandles';
+/** The series the monitor keeps: CPU and RSS for every process, the agent series for agent-enabled ones. */
+export type ProcessSeriesKey = 'cpuPercent' | 'rssBytes' | AgentSeriesKey;
 const SERIES_KEYS: readonly ProcessSeriesKey[] = ['cpuPercent', 'rssBytes'];
+/** Allocated per process only once its agent reports (most processes never have one). */
+const AGENT_SERIES_KEYS: readonly AgentSeriesKey[] = [
+  'heapUsedBytes', 'heapTotalBytes', 'externalBytes', 'arrayBuffersBytes', 'heapAfterGcBytes', 'eventLoopDelayP99Ms', 'eventLoopUtilization', 'activeHandles',
+];
+/** An agent's start time and the OS's differ by clock resolution (Linux: boot time in whole seconds). */
+const AGENT_START_TIME_TOLERANCE_MS = 2500;
+/** Agent reports older than this many sampling intervals are not folded into a sample. */
+const AGENT_REPORT_FRESH_INTERVALS = 3;
+/** Reports of processes the OS tick has not shown yet, kept until it does (bounded). */
+const UNMATCHED_AGENT_LIMIT = 256;
+
+/** Where the monitor gets Node agent reports (an AgentServer). */
+export interface AgentReportSource {
+  readonly onDidReport: Event<AgentReportEvent>;
+  readonly onDidDisconnect: Event<AgentConnectionInfo>;
+}
+
+/** What the Node agent of a watched process reported. */
+export interface AgentVitals {
+  /** The main thread's hello. */
+  readonly hello: AgentConnectionInfo['hello'];
+  /** The main thread's newest report. */
+  readonly latest: AgentReport;
+  /** Newest report of each worker thread that has an agent, by threadId. */
+  readonly workers: ReadonlyMap<number, AgentReport>;
+  /** Whether the agent is still connected. */
+  readonly connected: boolean;
+}
+
+/** An agent report merged into a watched process. */
+export interface AgentReportOnProcess {
+  readonly process: WatchedProcess;
+  readonly threadId: number;
+  readonly report: AgentReport;
+}
 
 /** How long archived history is kept at which resolution. */
 const ARCHIVE_STEP_MS = 30_000;
@@ -37,6 +84,8 @@ export interface MonitorOptions {
   readonly inProcessSource?: ProcessSource;
   /** Interval of the Linux full /proc scan that catches orphans. */
   readonly fullScanIntervalMs?: number;
+  /** Node agent reports to merge with the OS samples of the same process (not owned: the caller disposes it). */
+  readonly agents?: AgentReportSource;
 }
 
 /** A process the monitor is watching, with its history. */
@@ -48,6 +97,8 @@ export interface WatchedProcess {
   readonly history: SampleHistory<ProcessSeriesKey>;
   /** When the monitor first saw it, ms since epoch. */
   readonly firstSeen: number;
+  /** Its Node agent's vitals, when it has one. */
+  readonly agent?: AgentVitals;
 }
 
 /** A process that was watched and has gone. */
@@ -78,6 +129,14 @@ interface MutableWatchedProcess {
   latest: ProcessSample | undefined;
   history: SampleHistory<ProcessSeriesKey>;
   firstSeen: number;
+  agent: MutableAgentVitals | undefined;
+}
+
+interface MutableAgentVitals {
+  hello: AgentConnectionInfo['hello'];
+  latest: AgentReport;
+  workers: Map<number, AgentReport>;
+  connected: boolean;
 }
 
 /**
@@ -98,12 +157,16 @@ export class Monitor implements Disposable {
   private restartTimer: NodeJS.Timeout | undefined;
   private nextRequestId = 1;
   private readonly pendingListAll = new Map<number, { resolve: (p: ProcessInfo[]) => void; reject: (e: Error) => void }>();
+  /** Main-thread agent reports whose process the OS tick has not shown yet, by pid. */
+  private readonly unmatchedAgents = new Map<number, AgentReportEvent>();
+  private readonly agentSubscriptions: Disposable[] = [];
 
   private readonly appearEmitter = new Emitter<readonly ProcessInfo[]>((e) => this.reportListenerError(e));
   private readonly changeEmitter = new Emitter<readonly ProcessInfo[]>((e) => this.reportListenerError(e));
   private readonly exitEmitter = new Emitter<readonly ExitedProcess[]>((e) => this.reportListenerError(e));
   private readonly sampleEmitter = new Emitter<SampleBatch>((e) => this.reportListenerError(e));
   private readonly warningEmitter = new Emitter<MonitorWarning>();
+  private readonly agentReportEmitter = new Emitter<AgentReportOnProcess>((e) => this.reportListenerError(e));
 
   /** Processes seen for the first time. */
   readonly onDidAppear = this.appearEmitter.event;
@@ -115,10 +178,18 @@ export class Monitor implements Disposable {
   readonly onDidSample = this.sampleEmitter.event;
   /** Problems worth logging once. */
   readonly onWarning = this.warningEmitter.event;
+  /** A watched process's Node agent reported (after the process's `agent` was updated). */
+  readonly onDidAgentReport = this.agentReportEmitter.event;
 
   constructor(private readonly options: MonitorOptions) {
     this.intervalMs = options.intervalMs;
     this.historyMinutes = options.historyMinutes;
+    if (options.agents) {
+      this.agentSubscriptions.push(
+        options.agents.onDidReport((event) => this.applyAgentReport(event)),
+        options.agents.onDidDisconnect((info) => this.applyAgentDisconnect(info)),
+      );
+    }
     this.start();
   }
 
@@ -206,7 +277,10 @@ export class Monitor implements Disposable {
     this.worker = undefined;
     for (const pending of this.pendingListAll.values()) pending.reject(new Error('monitor disposed'));
     this.pendingListAll.clear();
-    for (const emitter of [this.appearEmitter, this.changeEmitter, this.exitEmitter, this.sampleEmitter, this.warningEmitter]) {
+    for (const subscription of this.agentSubscriptions) subscription.dispose();
+    this.agentSubscriptions.length = 0;
+    this.unmatchedAgents.clear();
+    for (const emitter of [this.appearEmitter, this.changeEmitter, this.exitEmitter, this.sampleEmitter, this.warningEmitter, this.agentReportEmitter]) {
       emitter.dispose();
     }
   }
@@ -302,12 +376,18 @@ export class Monitor implements Disposable {
         info,
         latest: undefined,
         firstSeen: delta.time,
-        history: new SampleHistory(SERIES_KEYS, {
-          recentCapacity,
-          archiveStepMs: ARCHIVE_STEP_MS,
-          archiveCapacity: ARCHIVE_BUCKETS,
-        }),
+        history: new SampleHistory(
+          SERIES_KEYS,
+          { recentCapacity, archiveStepMs: ARCHIVE_STEP_MS, archiveCapacity: ARCHIVE_BUCKETS },
+          AGENT_SERIES_KEYS,
+        ),
+        agent: undefined,
       });
+      const early = this.unmatchedAgents.get(info.pid);
+      if (early) {
+        this.unmatchedAgents.delete(info.pid);
+        this.applyAgentReport(early);
+      }
     }
     for (const info of delta.changed) {
       const watched = this.processes.get(processKeyString(info));
@@ -325,7 +405,7 @@ export class Monitor implements Disposable {
       const watched = this.processes.get(processKeyString(sample));
       if (!watched) continue;
       watched.latest = sample;
-      watched.history.append(sample.time, { cpuPercent: sample.cpuPercent, rssBytes: sample.rssBytes });
+      watched.history.append(sample.time, { cpuPercent: sample.cpuPercent, rssBytes: sample.rssBytes, ...this.agentSeries(watched, sample.time) });
     }
     if (exited.length) {
       this.recentlyExited.push(...exited);
@@ -335,6 +415,72 @@ export class Monitor implements Disposable {
     if (delta.changed.length) this.changeEmitter.fire(delta.changed);
     if (exited.length) this.exitEmitter.fire(exited);
     this.sampleEmitter.fire({ time: delta.time, samples: delta.samples, costMs });
+  }
+
+  /** The agent's figures to fold into a sample taken at `time`, when its latest report is fresh. */
+  private agentSeries(watched: MutableWatchedProcess, time: number): Partial<Record<AgentSeriesKey, number>> {
+    const agent = watched.agent;
+    if (!agent?.connected || time - agent.latest.time > AGENT_REPORT_FRESH_INTERVALS * Math.max(this.intervalMs, agent.latest.intervalMs)) return {};
+    const r = agent.latest;
+    let activeHandles = 0;
+    for (const type in r.activeResources) activeHandles += r.activeResources[type];
+    return {
+      heapUsedBytes: r.memory.heapUsed,
+      heapTotalBytes: r.memory.heapTotal,
+      externalBytes: r.memory.external,
+      arrayBuffersBytes: r.memory.arrayBuffers,
+      heapAfterGcBytes: r.heapAfterGc ?? NaN,
+      eventLoopDelayP99Ms: r.eventLoopDelay.p99,
+      eventLoopUtilization: r.eventLoopUtilization,
+      activeHandles,
+    };
+  }
+
+  /** The watched process an agent belongs to: same pid, and a start time within clock resolution. */
+  private processOfAgent(hello: AgentConnectionInfo['hello']): MutableWatchedProcess | undefined {
+    for (const p of this.processes.values()) {
+      if (p.info.pid === hello.pid && Math.abs(p.info.startTime - hello.startTime) <= AGENT_START_TIME_TOLERANCE_MS) return p;
+    }
+    return undefined;
+  }
+
+  private applyAgentReport(event: AgentReportEvent): void {
+    if (this.disposed) return;
+    const { hello } = event.agent;
+    const watched = this.processOfAgent(hello);
+    if (!watched) {
+      // Usually the agent is faster than the next OS tick; unwatched processes are simply not kept.
+      if (hello.isMainThread) {
+        this.unmatchedAgents.delete(hello.pid);
+        this.unmatchedAgents.set(hello.pid, event);
+        if (this.unmatchedAgents.size > UNMATCHED_AGENT_LIMIT) this.unmatchedAgents.delete(this.unmatchedAgents.keys().next().value!);
+      }
+      return;
+    }
+    if (hello.isMainThread) {
+      if (watched.agent) {
+        watched.agent.hello = hello;
+        watched.agent.latest = event.report;
+        watched.agent.connected = true;
+      } else {
+        watched.agent = { hello, latest: event.report, workers: new Map(), connected: true };
+      }
+    } else if (watched.agent) {
+      watched.agent.workers.set(hello.threadId, event.report);
+    } else {
+      return; // A worker's report before its main thread's: the main thread's hello names the process.
+    }
+    this.agentReportEmitter.fire({ process: watched, threadId: hello.threadId, report: event.report });
+  }
+
+  private applyAgentDisconnect(info: AgentConnectionInfo): void {
+    if (this.disposed) return;
+    const { hello } = info;
+    if (hello.isMainThread) this.unmatchedAgents.delete(hello.pid);
+    const watched = this.processOfAgent(hello);
+    if (!watched?.agent) return;
+    if (hello.isMainThread) watched.agent.connected = false;
+    else watched.agent.workers.delete(hello.threadId);
   }
 
   private reportListenerError(error: unknown): void {

@@ -27,6 +27,10 @@ export interface ArchiveSlice {
  * Bounded history of several series sampled together (one time axis). Recent samples are kept at
  * full resolution; every sample is also folded into fixed-width buckets (mean and maximum) that are
  * kept far longer, so "session" views stay cheap while memory stays constant.
+ *
+ * Lazy keys (for example the agent's heap series, which most processes never have) get storage
+ * only when their first number arrives, back-filled with gaps; until then they read as gaps and
+ * are not listed in `keys`.
  */
 export class SampleHistory<K extends string> {
   private readonly recentTimes: RingBuffer;
@@ -40,14 +44,24 @@ export class SampleHistory<K extends string> {
   private readonly bucketMaxima: Map<K, number> = new Map();
   private readonly bucketSeen: Map<K, number> = new Map();
 
-  constructor(readonly keys: readonly K[], private readonly options: SampleHistoryOptions) {
+  private readonly activeKeys: K[];
+  private readonly pendingKeys: K[];
+
+  constructor(keys: readonly K[], private readonly options: SampleHistoryOptions, lazyKeys: readonly K[] = []) {
     if (!(options.archiveStepMs > 0)) throw new RangeError('archiveStepMs must be positive');
+    this.activeKeys = [...keys];
+    this.pendingKeys = lazyKeys.filter((k) => !keys.includes(k));
     this.recentTimes = new RingBuffer(options.recentCapacity);
     this.archiveTimes = new RingBuffer(options.archiveCapacity);
     this.recentValues = new Map(keys.map((k) => [k, new RingBuffer(options.recentCapacity)]));
     this.archiveMeans = new Map(keys.map((k) => [k, new RingBuffer(options.archiveCapacity)]));
     this.archiveMaxima = new Map(keys.map((k) => [k, new RingBuffer(options.archiveCapacity)]));
     this.resetBucket();
+  }
+
+  /** The series that hold data (lazy keys appear once their first value arrived). */
+  get keys(): readonly K[] {
+    return this.activeKeys;
   }
 
   /** Number of samples held at full resolution. */
@@ -64,6 +78,7 @@ export class SampleHistory<K extends string> {
   append(time: number, values: Partial<Record<K, number>>): void {
     const last = this.recentTimes.last();
     if (last !== undefined && time < last) return; // a clock step backwards: drop rather than corrupt the order
+    if (this.pendingKeys.length) this.activateLazyKeys(values);
     this.recentTimes.push(time);
     for (const key of this.keys) {
       const v = values[key];
@@ -81,18 +96,37 @@ export class SampleHistory<K extends string> {
   recent(key: K, fromTime = -Infinity): SeriesSlice {
     const first = this.recentTimes.lowerBound(fromTime);
     const n = this.recentTimes.length - first;
-    return { times: this.recentTimes.toArray(n), values: this.recentValues.get(key)!.toArray(n) };
+    const values = this.recentValues.get(key);
+    return { times: this.recentTimes.toArray(n), values: values ? values.toArray(n) : new Float64Array(n).fill(NaN) };
   }
 
   /** Archived buckets of one series whose end is at or after fromTime. The open bucket is not included. */
   archive(key: K, fromTime = -Infinity): ArchiveSlice {
     const first = this.archiveTimes.lowerBound(fromTime);
     const n = this.archiveTimes.length - first;
+    const means = this.archiveMeans.get(key);
     return {
       times: this.archiveTimes.toArray(n),
-      means: this.archiveMeans.get(key)!.toArray(n),
-      maxima: this.archiveMaxima.get(key)!.toArray(n),
+      means: means ? means.toArray(n) : new Float64Array(n).fill(NaN),
+      maxima: means ? this.archiveMaxima.get(key)!.toArray(n) : new Float64Array(n).fill(NaN),
     };
+  }
+
+  /** Gives storage to lazy keys whose first number arrives, with gaps for the samples before it. */
+  private activateLazyKeys(values: Partial<Record<K, number>>): void {
+    for (let i = this.pendingKeys.length - 1; i >= 0; i--) {
+      const key = this.pendingKeys[i];
+      const v = values[key];
+      if (typeof v !== 'number' || Number.isNaN(v)) continue;
+      this.pendingKeys.splice(i, 1);
+      this.activeKeys.push(key);
+      this.recentValues.set(key, gaps(this.options.recentCapacity, this.recentTimes.length));
+      this.archiveMeans.set(key, gaps(this.options.archiveCapacity, this.archiveTimes.length));
+      this.archiveMaxima.set(key, gaps(this.options.archiveCapacity, this.archiveTimes.length));
+      this.bucketSums.set(key, 0);
+      this.bucketSeen.set(key, 0);
+      this.bucketMaxima.set(key, -Infinity);
+    }
   }
 
   private foldIntoBucket(time: number, values: Partial<Record<K, number>>): void {
@@ -131,4 +165,11 @@ export class SampleHistory<K extends string> {
       this.bucketMaxima.set(key, -Infinity);
     }
   }
+}
+
+/** A ring holding `count` gaps. */
+function gaps(capacity: number, count: number): RingBuffer {
+  const ring = new RingBuffer(capacity);
+  for (let i = 0; i < count; i++) ring.push(NaN);
+  return ring;
 }

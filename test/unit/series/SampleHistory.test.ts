@@ -48,6 +48,35 @@ describe('SampleHistory', () => {
   });
 });
 
+describe('SampleHistory lazy keys', () => {
+  const make = () => new SampleHistory<'cpu' | 'heap'>(['cpu'], { recentCapacity: 4, archiveStepMs: 10_000, archiveCapacity: 3 }, ['heap']);
+
+  it('lists and stores a lazy key only once a number arrives, with gaps before it', () => {
+    const h = make();
+    h.append(0, { cpu: 1 });
+    h.append(1000, { cpu: 2, heap: NaN });
+    assert.deepEqual([...h.keys], ['cpu']);
+    assert.equal(h.latest('heap'), undefined);
+    assert.equal(h.recent('heap').values.length, 2);
+    assert.ok(h.recent('heap').values.every(Number.isNaN));
+    h.append(2000, { cpu: 3, heap: 50 });
+    assert.deepEqual([...h.keys], ['cpu', 'heap']);
+    const heap = [...h.recent('heap').values];
+    assert.ok(Number.isNaN(heap[0]) && Number.isNaN(heap[1]));
+    assert.equal(heap[2], 50);
+  });
+
+  it('archives a lazy key from the bucket it started in', () => {
+    const h = make();
+    h.append(0, { cpu: 1 });
+    h.append(5000, { cpu: 1, heap: 10 });
+    h.append(6000, { cpu: 1, heap: 30 });
+    h.append(10_000, { cpu: 1, heap: 1 }); // closes the first bucket
+    assert.deepEqual([...h.archive('heap').means], [20]);
+    assert.deepEqual([...h.archive('heap').maxima], [30]);
+  });
+});
+
 describe('downsampleByBuckets', () => {
   it('keeps the level, the spikes and the newest time', () => {
     const times = [1, 2, 3, 4, 5, 6];

@@ -1,0 +1,246 @@
+import type { Histogram, IntervalHistogram, PerformanceObserver, RecordableHistogram, EventLoopUtilization } from 'node:perf_hooks';
+import type * as DiagnosticsChannel from 'node:diagnostics_channel';
+import type * as PerfHooks from 'node:perf_hooks';
+import { lazyBuiltin } from './lazyBuiltin';
+import {
+  COARSE_LOOP_DELAY_RESOLUTION_MS,
+  FINE_LOOP_DELAY_RESOLUTION_MS,
+  GC_KINDS,
+  type AgentReport,
+  type GcKind,
+  type GcKindTotals,
+  type HttpServerInterval,
+  type LoopDelay,
+} from './agentProtocol';
+import type { ErrorObserver } from './ErrorObserver';
+
+/** perf_hooks' NODE_PERFORMANCE_GC_* flags, by our names. */
+const GC_KIND_BY_FLAG: Readonly<Record<number, GcKind>> = { 1: 'minor', 4: 'major', 8: 'incremental', 16: 'weakCallbacks' };
+/** Above this event-loop utilization the delay histogram runs even without fine detail: the loop is awake anyway. */
+const BUSY_UTILIZATION = 0.02;
+const HTTP_START = Symbol('processVitals.httpStart');
+const MAX_RESOURCE_TYPES = 64;
+
+interface HttpMessage {
+  readonly response?: { statusCode?: number; [HTTP_START]?: number };
+}
+
+type Channel = { subscribe(fn: (message: unknown) => void): void; unsubscribe(fn: (message: unknown) => void): void };
+
+/**
+ * Gathers one report per call from cheap sources: process.memoryUsage(), a GC PerformanceObserver,
+ * event-loop utilization, monitorEventLoopDelay (only while the loop is busy or a user asked for
+ * detail: an idle process then has one wake-up per report), getActiveResourcesInfo(), and the
+ * http.server diagnostics channels. Everything it starts, stop() undoes.
+ */
+export class VitalsCollector {
+  private readonly perfHooks: typeof PerfHooks = lazyBuiltin('node:perf_hooks');
+  private readonly gcTotals = new Map<GcKind, { count: number; pauseMs: number }>(GC_KINDS.map((k) => [k, { count: 0, pauseMs: 0 }]));
+  private heapAfterGc: number | null = null;
+  private gcObserver: PerformanceObserver | undefined;
+  private loopDelay: IntervalHistogram | undefined;
+  private loopDelayResolutionMs = 0;
+  private lastUtilization: EventLoopUtilization;
+  private lastReportAt: number;
+  private seq = 0;
+  private fine = false;
+  private busy = false;
+  private httpLatency: RecordableHistogram;
+  private httpStatus = [0, 0, 0, 0, 0];
+  private httpRequests = 0;
+  private httpSeen = false;
+  private readonly channels: Array<[Channel, (message: unknown) => void]> = [];
+
+  constructor(private readonly errors: ErrorObserver) {
+    const { performance } = this.perfHooks;
+    this.lastUtilization = performance.eventLoopUtilization();
+    this.lastReportAt = performance.now();
+    this.httpLatency = this.perfHooks.createHistogram();
+    this.observeGc();
+    this.observeHttp();
+  }
+
+  /** Fine event-loop delay resolution on or off. */
+  setFine(fine: boolean): void {
+    this.fine = fine;
+    this.updateLoopDelay();
+  }
+
+  /** Builds the report for the interval since the previous call. timerLatenessMs: how late the report timer fired. */
+  collect(timerLatenessMs: number): AgentReport {
+    const { performance } = this.perfHooks;
+    const now = performance.now();
+    const utilization = performance.eventLoopUtilization(this.lastUtilization);
+    this.lastUtilization = performance.eventLoopUtilization();
+    const intervalMs = now - this.lastReportAt;
+    this.lastReportAt = now;
+
+    const delay = this.readLoopDelay(timerLatenessMs);
+    this.busy = utilization.utilization >= BUSY_UTILIZATION;
+    this.updateLoopDelay();
+
+    const memory = process.memoryUsage();
+    const gc = {} as Record<GcKind, GcKindTotals>;
+    for (const kind of GC_KINDS) {
+      const t = this.gcTotals.get(kind)!;
+      gc[kind] = { count: t.count, pauseMs: round(t.pauseMs) };
+    }
+    return {
+      type: 'report',
+      seq: this.seq++,
+      time: Date.now(),
+      intervalMs: round(intervalMs),
+      memory: {
+        rss: memory.rss,
+        heapUsed: memory.heapUsed,
+        heapTotal: memory.heapTotal,
+        external: memory.external,
+        arrayBuffers: memory.arrayBuffers,
+      },
+      heapAfterGc: this.heapAfterGc,
+      gc,
+      eventLoopUtilization: Math.min(1, Math.max(0, round(utilization.utilization, 4))),
+      eventLoopDelay: delay,
+      activeResources: countResources(),
+      http: this.readHttp(),
+      uncaughtExceptions: this.errors.uncaughtExceptions,
+      unhandledRejections: this.errors.unhandledRejections,
+      fineDetail: this.fine,
+    };
+  }
+
+  /** Stops every observer, histogram and subscription. */
+  stop(): void {
+    this.gcObserver?.disconnect();
+    this.gcObserver = undefined;
+    this.loopDelay?.disable();
+    this.loopDelay = undefined;
+    for (const [channel, listener] of this.channels) channel.unsubscribe(listener);
+    this.channels.length = 0;
+  }
+
+  private observeGc(): void {
+    const observer = new this.perfHooks.PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        // entry.detail.kind, never entry.kind: the latter prints a deprecation warning (DEP0152).
+        const detail = (entry as unknown as { detail?: { kind?: number } }).detail;
+        const kind = GC_KIND_BY_FLAG[detail?.kind ?? 0];
+        if (!kind) continue;
+        const totals = this.gcTotals.get(kind)!;
+        totals.count++;
+        totals.pauseMs += entry.duration;
+        if (kind === 'major') this.heapAfterGc = process.memoryUsage().heapUsed;
+      }
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    this.gcObserver = observer;
+  }
+
+  private observeHttp(): void {
+    const dc: typeof DiagnosticsChannel = lazyBuiltin('node:diagnostics_channel');
+    const onStart = (message: unknown): void => {
+      const response = (message as HttpMessage).response;
+      if (response) response[HTTP_START] = this.perfHooks.performance.now();
+      this.httpRequests++;
+      this.httpSeen = true;
+    };
+    const onFinish = (message: unknown): void => {
+      const response = (message as HttpMessage).response;
+      if (!response) return;
+      const status = response.statusCode ?? 0;
+      const statusClass = Math.floor(status / 100) - 1;
+      if (statusClass >= 0 && statusClass < 5) this.httpStatus[statusClass]++;
+      const start = response[HTTP_START];
+      if (start !== undefined) {
+        // Microseconds: the histogram records integers >= 1.
+        this.httpLatency.record(Math.max(1, Math.round((this.perfHooks.performance.now() - start) * 1000)));
+      }
+    };
+    for (const [name, listener] of [['http.server.request.start', onStart], ['http.server.response.finish', onFinish]] as const) {
+      const channel = dc.channel(name) as unknown as Channel;
+      channel.subscribe(listener);
+      this.channels.push([channel, listener]);
+    }
+  }
+
+  private readHttp(): HttpServerInterval | null {
+    if (!this.httpSeen) return null;
+    const h = this.httpLatency;
+    const any = h.count > 0;
+    const out: HttpServerInterval = {
+      requests: this.httpRequests,
+      status1xx: this.httpStatus[0],
+      status2xx: this.httpStatus[1],
+      status3xx: this.httpStatus[2],
+      status4xx: this.httpStatus[3],
+      status5xx: this.httpStatus[4],
+      latencyP50Ms: any ? round(h.percentile(50) / 1000) : 0,
+      latencyP90Ms: any ? round(h.percentile(90) / 1000) : 0,
+      latencyP99Ms: any ? round(h.percentile(99) / 1000) : 0,
+      latencyMaxMs: any ? round(h.max / 1000) : 0,
+    };
+    h.reset();
+    this.httpStatus = [0, 0, 0, 0, 0];
+    this.httpRequests = 0;
+    return out;
+  }
+
+  private readLoopDelay(timerLatenessMs: number): LoopDelay {
+    const h = this.loopDelay;
+    if (h && h.count > 0) {
+      const out = histogramDelay(h, this.loopDelayResolutionMs);
+      h.reset();
+      return out;
+    }
+    const lateness = round(Math.max(0, timerLatenessMs));
+    return { source: 'timer', resolutionMs: 0, samples: 1, min: lateness, mean: lateness, p50: lateness, p90: lateness, p99: lateness, max: lateness };
+  }
+
+  /** Runs the delay histogram at the resolution the current state calls for, or not at all. */
+  private updateLoopDelay(): void {
+    const wanted = this.fine ? FINE_LOOP_DELAY_RESOLUTION_MS : this.busy ? COARSE_LOOP_DELAY_RESOLUTION_MS : 0;
+    if (wanted === this.loopDelayResolutionMs) return;
+    this.loopDelay?.disable();
+    this.loopDelay = undefined;
+    this.loopDelayResolutionMs = wanted;
+    if (wanted > 0) {
+      this.loopDelay = this.perfHooks.monitorEventLoopDelay({ resolution: wanted });
+      this.loopDelay.enable();
+    }
+  }
+}
+
+/** The histogram's figures in ms. Its values include the resolution itself; subtract it, as the delay is the lateness. */
+function histogramDelay(h: Histogram, resolutionMs: number): LoopDelay {
+  const ms = (ns: number) => round(Math.max(0, ns / 1e6 - resolutionMs));
+  return {
+    source: 'histogram',
+    resolutionMs,
+    samples: h.count,
+    min: ms(h.min),
+    mean: ms(h.mean),
+    p50: ms(h.percentile(50)),
+    p90: ms(h.percentile(90)),
+    p99: ms(h.percentile(99)),
+    max: ms(h.max),
+  };
+}
+
+/** getActiveResourcesInfo() counted by type, on a null prototype (type names come from the runtime). */
+function countResources(): Record<string, number> {
+  const out = Object.create(null) as Record<string, number>;
+  let types = 0;
+  for (const name of process.getActiveResourcesInfo()) {
+    if (out[name] !== undefined) out[name]++;
+    else if (types < MAX_RESOURCE_TYPES && /^[A-Za-z][A-Za-z0-9_.]{0,63}$/.test(name)) {
+      out[name] = 1;
+      types++;
+    }
+  }
+  return out;
+}
+
+function round(value: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
