@@ -2,6 +2,7 @@
  * Runs every benchmark module in turn and prints its figures (`npm run bench`). Benchmarks print
  * ratios against a baseline measured in the same run; nothing here gates CI.
  */
+import * as dashboardRender from './dashboardRender.bench';
 import * as agentOverhead from './agentOverhead.bench';
 import * as processSampling from './processSampling.bench';
 import type { BenchResult } from './processSampling.bench';
@@ -13,6 +14,7 @@ interface BenchModule {
 
 const BENCHES: ReadonlyArray<[name: string, module: BenchModule]> = [
   ['processSampling', processSampling],
+  ['dashboardRender', dashboardRender],
   ['agentOverhead', agentOverhead],
 ];
 

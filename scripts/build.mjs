@@ -93,6 +93,15 @@ const builds = [
     outdir: 'dist',
     loader: { '.ttf': 'file' },
   },
+  {
+    // The dashboard's stylesheets, loaded from files (its CSP allows no inline styles). The codicon
+    // stylesheet stays separate: @vscode-elements clones it by id into each icon's shadow root.
+    ...common,
+    entryPoints: { 'webview/dashboard': 'src/webview/dashboard.css', 'webview/codicon': 'node_modules/@vscode/codicons/dist/codicon.css' },
+    outdir: 'dist',
+    loader: { '.ttf': 'file' },
+    assetNames: 'webview/[name]',
+  },
 ];
 
 if (!production) {

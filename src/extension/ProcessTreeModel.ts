@@ -32,6 +32,8 @@ export interface ProcessTreeNode {
   /** Set on process nodes: pid@startTime, so an action never hits a process that reused the PID. */
   readonly processKey?: string;
   readonly command?: string;
+  /** Set on process nodes whose Node agent is connected (heap and event-loop vitals are known). */
+  readonly agent?: boolean;
   readonly children: readonly ProcessTreeNode[];
 }
 
@@ -71,6 +73,7 @@ export function buildProcessTree(origins: readonly OriginRoot[], processes: read
     pid: p.info.pid,
     processKey: p.key,
     command: p.info.command || p.info.name,
+    agent: p.agent?.connected === true,
     // A depth bound guards against a PID cycle in a corrupt read ever recursing forever.
     children: depth > 64 ? [] : (childrenOf.get(p.info.pid) ?? []).map((c) => processNode(origin, c, depth + 1, TreeItemKinds.process)),
   });
@@ -214,7 +217,16 @@ function describe(p: WatchedProcess): string {
   const sample = p.latest;
   if (!sample) return `${p.info.pid}`;
   const trend = trendOf(p.history.recent('rssBytes').values);
-  return `${p.info.pid} · ${formatPercent(sample.cpuPercent)} · ${formatBytes(sample.rssBytes)}${trend ? ` ${TREND_ARROW[trend]}` : ''}`;
+  const parts = [`${p.info.pid}`, formatPercent(sample.cpuPercent), `${formatBytes(sample.rssBytes)}${trend ? ` ${TREND_ARROW[trend]}` : ''}`];
+  const agent = p.agent?.connected ? p.agent.latest : undefined;
+  if (agent) parts.push(`heap ${formatBytes(agent.memory.heapUsed)}`, `loop ${formatMs(agent.eventLoopDelay.p99)}`);
+  return parts.join(' · ');
+}
+
+/** Milliseconds with a precision that suits event-loop delays ("0.4 ms", "12 ms"). */
+function formatMs(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 }
 
 function tooltipOf(p: WatchedProcess, parent: WatchedProcess | undefined, now: number): string {
@@ -227,6 +239,16 @@ function tooltipOf(p: WatchedProcess, parent: WatchedProcess | undefined, now: n
   if (p.latest) {
     const trend = trendOf(p.history.recent('rssBytes').values);
     lines.push(`CPU ${formatPercent(p.latest.cpuPercent)} · memory ${formatBytes(p.latest.rssBytes)}${trend ? ` (${trend})` : ''}`);
+  }
+  const agent = p.agent?.connected ? p.agent : undefined;
+  if (agent) {
+    const r = agent.latest;
+    const handles = Object.values(r.activeResources).reduce((sum, n) => sum + n, 0);
+    lines.push(
+      `Node ${agent.hello.nodeVersion} with the Process Vitals agent`,
+      `Heap ${formatBytes(r.memory.heapUsed)} of ${formatBytes(r.memory.heapTotal)}${r.heapAfterGc !== null ? ` · after last major GC ${formatBytes(r.heapAfterGc)}` : ''} · external ${formatBytes(r.memory.external + r.memory.arrayBuffers)}`,
+      `Event loop p99 delay ${formatMs(r.eventLoopDelay.p99)} · utilization ${Math.round(r.eventLoopUtilization * 100)}% · ${handles} active handle${handles === 1 ? '' : 's'}`,
+    );
   }
   return lines.join('\n');
 }

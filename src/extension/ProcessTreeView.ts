@@ -77,6 +77,12 @@ export class ProcessTreeView implements vscode.TreeDataProvider<ProcessTreeEleme
     return undefined;
   }
 
+  /** The first element showing this process (pid@startTime), for reveal. */
+  elementOfProcess(processKey: string): ProcessTreeElement | undefined {
+    for (const element of this.elements.values()) if (element.node.processKey === processKey) return element;
+    return undefined;
+  }
+
   /** The node of a tree element handed to a command (from a context menu). */
   static nodeOf(arg: unknown): ProcessTreeNode | undefined {
     const node = (arg as ProcessTreeElement | undefined)?.node;
@@ -91,6 +97,7 @@ export class ProcessTreeView implements vscode.TreeDataProvider<ProcessTreeEleme
       description: node.description,
       pid: node.pid,
       command: node.command,
+      agent: node.agent,
       children: node.children.map(toSnapshot),
     });
     return this.roots.map(toSnapshot);
@@ -107,7 +114,7 @@ function sameIds(a: readonly ProcessTreeNode[], b: readonly ProcessTreeNode[]): 
 }
 
 function sameText(a: ProcessTreeNode, b: ProcessTreeNode): boolean {
-  return a.label === b.label && a.description === b.description && a.tooltip === b.tooltip && a.contextValue === b.contextValue;
+  return a.label === b.label && a.description === b.description && a.tooltip === b.tooltip && a.contextValue === b.contextValue && a.agent === b.agent;
 }
 
 /** Group icons by the origin id's prefix (see buildProcessTree). */
@@ -120,6 +127,7 @@ const ORIGIN_ICONS: Array<[string, string]> = [
 ];
 
 function iconFor(node: ProcessTreeNode): string {
-  if (node.contextValue !== TreeItemKinds.origin) return 'pulse';
+  // A process whose agent reports V8 vitals is marked, so users see which ones have heap data.
+  if (node.contextValue !== TreeItemKinds.origin) return node.agent ? 'zap' : 'pulse';
   return ORIGIN_ICONS.find(([prefix]) => node.id.startsWith(prefix))?.[1] ?? 'pulse';
 }

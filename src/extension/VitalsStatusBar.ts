@@ -9,6 +9,8 @@ export interface StatusBarState {
   readonly paused: boolean;
   /** Set while sampling is broken; the item turns to the error colour. */
   readonly failure?: string;
+  /** Open alerts, and how many of them nobody acknowledged yet (those turn the item to the warning colour). */
+  readonly alerts?: { readonly open: number; readonly unacknowledged: number };
 }
 
 /**
@@ -35,24 +37,28 @@ export class VitalsStatusBar implements vscode.Disposable {
       this.item.accessibilityInformation = { label: `Process Vitals: sampling stopped. ${state.failure}` };
       return;
     }
-    this.item.backgroundColor = undefined;
+    const alerts = state.alerts ?? { open: 0, unacknowledged: 0 };
+    // The warning colour means "something needs you": only while an alert is unacknowledged.
+    this.item.backgroundColor = alerts.unacknowledged > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    const alertText = alerts.open ? ` $(warning) ${alerts.open}` : '';
+    const alertLabel = alerts.open ? `, ${alerts.open} alert${alerts.open === 1 ? '' : 's'}` : '';
     if (state.paused) {
-      this.item.text = '$(debug-pause) Vitals paused';
+      this.item.text = `$(debug-pause) Vitals paused${alertText}`;
       this.item.tooltip = 'Process Vitals: monitoring is paused. Click to open the Processes view.';
-      this.item.accessibilityInformation = { label: 'Process Vitals: monitoring paused' };
+      this.item.accessibilityInformation = { label: `Process Vitals: monitoring paused${alertLabel}` };
       return;
     }
     if (totals.processCount === 0) {
-      this.item.text = '$(pulse) Vitals';
+      this.item.text = `$(pulse) Vitals${alertText}`;
       this.item.tooltip = 'Process Vitals: nothing running in this window\'s terminals yet.';
-      this.item.accessibilityInformation = { label: 'Process Vitals: no processes watched' };
+      this.item.accessibilityInformation = { label: `Process Vitals: no processes watched${alertLabel}` };
       return;
     }
     const cpu = formatPercent(totals.cpuPercent);
     const memory = formatBytes(totals.rssBytes);
-    this.item.text = `$(pulse) ${cpu} · ${memory}`;
+    this.item.text = `$(pulse) ${cpu} · ${memory}${alertText}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.appendMarkdown(`**Process Vitals**: ${totals.processCount} process${totals.processCount === 1 ? '' : 'es'}, CPU ${cpu}, memory ${memory}\n\n`);
+    tooltip.appendMarkdown(`**Process Vitals**: ${totals.processCount} process${totals.processCount === 1 ? '' : 'es'}, CPU ${cpu}, memory ${memory}${alertLabel}\n\n`);
     if (totals.top.length) {
       tooltip.appendMarkdown('| Process | PID | CPU | Memory |\n|---|---:|---:|---:|\n');
       for (const p of totals.top) {
@@ -62,7 +68,7 @@ export class VitalsStatusBar implements vscode.Disposable {
     }
     this.item.tooltip = tooltip;
     this.item.accessibilityInformation = {
-      label: `Process Vitals: ${totals.processCount} processes, CPU ${cpu}, memory ${memory}`,
+      label: `Process Vitals: ${totals.processCount} processes, CPU ${cpu}, memory ${memory}${alertLabel}`,
     };
   }
 

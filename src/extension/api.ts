@@ -3,6 +3,7 @@
  * and for other extensions. Plain data only, so callers never hold live engine objects.
  */
 import type * as vscode from 'vscode';
+import type { Alert } from '../monitor/alerts/AlertEngine';
 
 /** One node of the Processes tree as the user sees it. */
 export interface ProcessTreeNodeSnapshot {
@@ -14,6 +15,8 @@ export interface ProcessTreeNodeSnapshot {
   readonly pid?: number;
   /** Set on process nodes: the full command line. */
   readonly command?: string;
+  /** Set on process nodes: whether its Node agent is connected. */
+  readonly agent?: boolean;
   readonly children: readonly ProcessTreeNodeSnapshot[];
 }
 
@@ -27,6 +30,12 @@ export interface ProcessVitalsApi {
   readonly onDidTick: vscode.Event<void>;
   /** The status bar item's current text and tooltip. */
   getStatusBar(): { text: string; tooltip: string };
+  /** The Node agent of a process, when one is connected: when it said hello and what it reported last. */
+  getAgent(pid: number): { connectedAt: number; nodeVersion: string; heapUsed: number | undefined } | undefined;
+  /** Whether the agent is injected into new terminals and launches, and if not, why. */
+  getAgentInjectionState(): 'injected' | 'disabled' | 'untrusted' | 'unavailable';
+  /** Open alerts (firing or acknowledged), worst first. */
+  getAlerts(): Alert[];
   /** Task processes that ended in this window, oldest first, with their exit codes. */
   getEndedTasks(): Array<{ name: string; pid: number; exitCode: number | undefined; endedAt: number }>;
 }

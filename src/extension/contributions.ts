@@ -17,6 +17,9 @@ export const Commands = {
   refresh: 'processVitals.refresh',
   copyPid: 'processVitals.copyPid',
   terminate: 'processVitals.terminate',
+  acknowledgeAlert: 'processVitals.acknowledgeAlert',
+  resolveAlert: 'processVitals.resolveAlert',
+  revealProcess: 'processVitals.revealProcess',
   showLog: 'processVitals.showLog',
 } as const;
 
@@ -30,11 +33,34 @@ export const Views = {
   alerts: 'processVitals.alerts',
 } as const;
 
+/** Webview panel view types (package.json `onWebviewPanel:` activation events, serializers). */
+export const WebviewPanels = {
+  dashboard: 'processVitals.dashboard',
+} as const;
+
+/** Keys of values kept in workspaceState. */
+export const WorkspaceStateKeys = {
+  /** Series keys the user switched off in the dashboard. */
+  dashboardHiddenSeries: 'processVitals.dashboard.hiddenSeries',
+} as const;
+
 /** Setting keys, relative to the `processVitals` section. */
 export const Settings = {
   samplingIntervalMs: 'sampling.intervalMs',
   historyMinutes: 'history.minutes',
   agentEnabled: 'agent.enabled',
+  alertsEnabled: 'alerts.enabled',
+  alertsCpuPercent: 'alerts.cpuPercent',
+  alertsMemoryMegabytes: 'alerts.memoryMegabytes',
+  alertsHeapMegabytes: 'alerts.heapMegabytes',
+  alertsEventLoopDelayMs: 'alerts.eventLoopDelayMs',
+  alertsActiveHandles: 'alerts.activeHandles',
+  alertsHttpErrorPercent: 'alerts.httpErrorPercent',
+  alertsLeakConfidencePercent: 'alerts.leakConfidencePercent',
+  alertsSustainSeconds: 'alerts.sustainSeconds',
+  alertsCooldownMinutes: 'alerts.cooldownMinutes',
+  alertsEscalateAfterMinutes: 'alerts.escalateAfterMinutes',
+  alertsWebhookUrl: 'alerts.webhookUrl',
 } as const;
 
 /** A setting key relative to the `processVitals` section. */

@@ -4,8 +4,14 @@
  */
 import * as vscode from 'vscode';
 import { Monitor, type MonitorWarning } from '../monitor/Monitor';
+import { AgentInjection } from './AgentInjection';
+import { AlertCenter } from './alerts/AlertCenter';
+import { readAlertSettings } from './alerts/alertSettings';
+import { AlertsTreeView } from './alerts/AlertsTreeView';
 import type { ProcessVitalsApi } from './api';
 import { Commands, ContextKeys, PREFIX, Views } from './contributions';
+import { DashboardController } from './dashboard/DashboardController';
+import { originsByProcessKey } from './dashboard/dashboardData';
 import { DebugSessionTracker } from './DebugSessionTracker';
 import { OrphanTracker } from './OrphanTracker';
 import { pickProcessToWatch } from './pickProcessToWatch';
@@ -30,6 +36,12 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     return result.settings;
   };
   let settings = readConfiguration();
+  const readAlertConfiguration = () => {
+    const configuration = vscode.workspace.getConfiguration(PREFIX);
+    const result = readAlertSettings((key) => configuration.get(key));
+    for (const problem of result.problems) log.warn(`Setting ignored: ${problem}`);
+    return result.settings;
+  };
 
   const monitor = new Monitor({
     intervalMs: settings.samplingIntervalMs,
@@ -37,6 +49,18 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     workerScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'monitorWorker.js').fsPath,
   });
   context.subscriptions.push(monitor);
+
+  // The agent's server listens asynchronously; monitoring starts at once and V8 vitals join when it is up.
+  let agentInjection: AgentInjection | undefined;
+  let deactivated = false;
+  context.subscriptions.push({ dispose: () => (deactivated = true) });
+  void AgentInjection.start(context, log, settings.agentEnabled).then((injection) => {
+    if (!injection) return;
+    if (deactivated) return injection.dispose();
+    agentInjection = injection;
+    context.subscriptions.push(injection, injection.server.onWarning((warning) => log.warn(warning.message)));
+    monitor.attachAgents(injection.server);
+  });
 
   const terminator = new ProcessTerminator(monitor, log);
   const treeModel = new ProcessTreeView();
@@ -56,6 +80,12 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
   const statusBar = new VitalsStatusBar();
   // Disposed in reverse: the trackers go before the orphan keeper they hand processes to.
   context.subscriptions.push(treeModel, treeView, orphans, terminals, tasks, debugSessions, watchList, statusBar);
+  // Built before the render subscription below, so each tick's alerts are counted in that tick's status bar.
+  const alerts = new AlertCenter(monitor, log, context.workspaceState, readAlertConfiguration(), () => undefined, {
+    diagnoseLeaks: (processKey) => void vscode.commands.executeCommand(Commands.diagnoseLeaks, processKey),
+    openDashboard: (processKey) => void vscode.commands.executeCommand(Commands.openDashboard, processKey),
+  });
+  context.subscriptions.push(alerts);
 
   const origins = (): OriginRoot[] => [
     ...terminals.origins(),
@@ -72,7 +102,13 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     const roots = origins();
     const processes = monitor.watched();
     treeModel.update(buildProcessTree(roots, processes));
-    statusBar.update({ totals: totalsOf(roots, processes), paused: monitor.paused, failure });
+    const open = alerts.active();
+    statusBar.update({
+      totals: totalsOf(roots, processes),
+      paused: monitor.paused,
+      failure,
+      alerts: { open: open.length, unacknowledged: open.filter((a) => a.state === 'firing').length },
+    });
   };
 
   const reportedWarnings = new Set<string>();
@@ -107,13 +143,15 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
   ]) {
     context.subscriptions.push(subscription);
   }
-  for (const source of [terminals, tasks, debugSessions, orphans]) context.subscriptions.push(source.onDidChange(render));
+  for (const source of [terminals, tasks, debugSessions, orphans, alerts]) context.subscriptions.push(source.onDidChange(render));
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration(PREFIX)) return;
       settings = readConfiguration();
       monitor.configure(settings.samplingIntervalMs, settings.historyMinutes);
+      agentInjection?.setEnabled(settings.agentEnabled);
+      alerts.configure(readAlertConfiguration());
       log.info(`Settings changed: sampling every ${settings.samplingIntervalMs} ms, ${settings.historyMinutes} min of history`);
     }),
   );
@@ -169,8 +207,39 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     if (pid !== undefined) await vscode.env.clipboard.writeText(String(pid));
   });
   register(Commands.showLog, () => log.show());
-  // Until the dashboard lands, the Processes view is where vitals are shown.
-  register(Commands.openDashboard, () => vscode.commands.executeCommand(`${Views.processes}.focus`));
+  register(Commands.acknowledgeAlert, (arg) => {
+    const alert = AlertsTreeView.alertOf(arg);
+    if (alert) alerts.acknowledge(alert);
+  });
+  register(Commands.resolveAlert, (arg) => {
+    const alert = AlertsTreeView.alertOf(arg);
+    if (alert) alerts.resolve(alert);
+  });
+  register(Commands.revealProcess, async (arg) => {
+    const processKey = AlertsTreeView.alertOf(arg)?.processKey ?? (typeof arg === 'string' ? arg : undefined);
+    const element = processKey ? treeModel.elementOfProcess(processKey) : undefined;
+    if (!element) {
+      void vscode.window.showInformationMessage('That process is no longer in the Processes view.');
+      return;
+    }
+    await treeView.reveal(element, { select: true, focus: true, expand: true });
+  });
+  const dashboard = new DashboardController({
+    monitor,
+    // Terminal shells are the terminals themselves: like the status bar, the dashboard leaves them out.
+    processes: () => {
+      const shells = new Set(origins().filter((o) => o.kind === 'terminal').map((o) => o.rootPid));
+      return monitor.watched().filter((p) => !shells.has(p.info.pid));
+    },
+    log,
+    originsOf: () => originsByProcessKey(buildProcessTree(origins(), monitor.watched())),
+    extensionUri: context.extensionUri,
+    extensionVersion: String((context.extension.packageJSON as { version?: unknown }).version ?? ''),
+    workspaceState: context.workspaceState,
+  });
+  context.subscriptions.push(dashboard);
+  // From a tree item the argument is the item's element: the dashboard opens focused on that process.
+  register(Commands.openDashboard, (arg) => dashboard.open(ProcessTreeView.nodeOf(arg)?.processKey));
   register(Commands.diagnoseLeaks, () =>
     vscode.window.showInformationMessage(
       'Diagnose Leaks needs the Process Vitals Node agent and leak detector, which this version does not include yet. The Processes view shows each process\'s memory meanwhile.',
@@ -187,6 +256,13 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     onDidTick: tickEmitter.event,
     getStatusBar: () => statusBar.snapshot(),
     getEndedTasks: () => tasks.ended().map((t) => ({ ...t })),
+    getAgent: (pid) => {
+      const connection = agentInjection?.server.get(pid);
+      if (!connection) return undefined;
+      return { connectedAt: connection.connectedAt, nodeVersion: connection.hello.nodeVersion, heapUsed: connection.latest?.memory.heapUsed };
+    },
+    getAgentInjectionState: () => agentInjection?.state ?? 'unavailable',
+    getAlerts: () => alerts.active().map((a) => ({ ...a })),
   };
 }
 

@@ -184,13 +184,19 @@ export class Monitor implements Disposable {
   constructor(private readonly options: MonitorOptions) {
     this.intervalMs = options.intervalMs;
     this.historyMinutes = options.historyMinutes;
-    if (options.agents) {
-      this.agentSubscriptions.push(
-        options.agents.onDidReport((event) => this.applyAgentReport(event)),
-        options.agents.onDidDisconnect((info) => this.applyAgentDisconnect(info)),
-      );
-    }
+    if (options.agents) this.attachAgents(options.agents);
     this.start();
+  }
+
+  /**
+   * Merges reports from this agent source from now on (the extension host starts its AgentServer
+   * after the monitor, because listening is asynchronous). The caller still owns the source.
+   */
+  attachAgents(agents: AgentReportSource): void {
+    this.agentSubscriptions.push(
+      agents.onDidReport((event) => this.applyAgentReport(event)),
+      agents.onDidDisconnect((info) => this.applyAgentDisconnect(info)),
+    );
   }
 
   /** Whether sampling is paused. */

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ALERT_SETTINGS } from '../../../src/extension/alerts/alertSettings';
 import { Commands, ContextKeys, PREFIX, SettingBounds, Settings, Views } from '../../../src/extension/contributions';
 
 const manifest = JSON.parse(readFileSync(join(__dirname, '../../../../package.json'), 'utf8'));
@@ -30,7 +31,7 @@ describe('package.json contributions agree with contributions.ts', () => {
       assert.ok('default' in schema, `${key} has a default`);
       assert.ok(schema.markdownDescription || schema.description, `${key} has a description`);
     }
-    for (const [key, bounds] of Object.entries(SettingBounds)) {
+    for (const [key, bounds] of Object.entries({ ...SettingBounds, ...ALERT_SETTINGS })) {
       const schema = properties[`${PREFIX}.${key}`];
       assert.deepEqual({ default: schema.default, minimum: schema.minimum, maximum: schema.maximum }, bounds, key);
     }

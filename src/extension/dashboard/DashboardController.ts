@@ -1,0 +1,74 @@
+/**
+ * Owns the dashboard: at most one tab, opened by the Open Dashboard command (from the palette, the
+ * status bar, or a process's tree item, which focuses the charts on that process), and restored
+ * after a window reload by a WebviewPanelSerializer.
+ */
+import * as vscode from 'vscode';
+import { SystemStatsSampler } from '../../monitor/processes/SystemStatsSampler';
+import { WebviewPanels, WorkspaceStateKeys } from '../contributions';
+import { DEFAULT_VIEW_STATE, parseViewStateOrUndefined, type DashboardViewState } from '../../webview/protocol';
+import { DashboardPanel, dashboardWebviewOptions, type DashboardServices } from './DashboardPanel';
+
+/** What the controller needs; the system sampler is created here unless given. */
+export type DashboardControllerServices = Omit<DashboardServices, 'sampleSystem'> & { readonly sampleSystem?: DashboardServices['sampleSystem'] };
+
+/** The dashboard's single instance and its serializer. */
+export class DashboardController implements vscode.Disposable, vscode.WebviewPanelSerializer {
+  private current: DashboardPanel | undefined;
+  private readonly services: DashboardServices;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(services: DashboardControllerServices) {
+    // One sampler for every panel: it keeps the previous CPU reading, so CPU% is a true difference.
+    const sampler = new SystemStatsSampler({ diskPath: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd() });
+    this.services = { ...services, sampleSystem: services.sampleSystem ?? (() => sampler.sample()) };
+    this.subscriptions.push(vscode.window.registerWebviewPanelSerializer(WebviewPanels.dashboard, this));
+  }
+
+  /** Opens the dashboard, or brings it forward; focusKey picks a process (null: all; undefined: keep). */
+  open(focusKey?: string | null): void {
+    if (this.current) {
+      this.current.reveal(focusKey);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      WebviewPanels.dashboard,
+      'Process Vitals',
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      dashboardWebviewOptions(this.services.extensionUri),
+    );
+    this.adopt(panel, { ...this.initialState(), focusKey: focusKey ?? null });
+  }
+
+  /** Restores a dashboard tab after a window reload (VS Code calls this with the page's saved state). */
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const saved = parseViewStateOrUndefined(state);
+    if (this.current) {
+      // Only one dashboard: a second restored tab would double every message.
+      panel.dispose();
+      return;
+    }
+    this.adopt(panel, saved ?? this.initialState());
+  }
+
+  private initialState(): DashboardViewState {
+    const hidden = this.services.workspaceState.get<unknown>(WorkspaceStateKeys.dashboardHiddenSeries);
+    const hiddenSeries = Array.isArray(hidden) ? hidden.filter((k): k is string => typeof k === 'string').slice(0, 64) : [];
+    return { ...DEFAULT_VIEW_STATE, hiddenSeries };
+  }
+
+  private adopt(panel: vscode.WebviewPanel, state: DashboardViewState): void {
+    panel.iconPath = vscode.Uri.joinPath(this.services.extensionUri, 'media', 'activitybar.svg');
+    const dashboard = new DashboardPanel(panel, state, this.services);
+    this.current = dashboard;
+    dashboard.onDidDispose(() => {
+      if (this.current === dashboard) this.current = undefined;
+    });
+  }
+
+  dispose(): void {
+    this.current?.dispose();
+    this.current = undefined;
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+  }
+}

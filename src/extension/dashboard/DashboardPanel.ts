@@ -1,0 +1,333 @@
+/**
+ * One open dashboard: a webview panel in an editor tab. Works only while someone looks: the page is
+ * discarded when its tab is hidden (no retainContextWhenHidden), so ticks and system sampling run
+ * only between the page's `ready` and the tab being hidden, and every `ready` gets a full
+ * hydration from the monitor's ring buffers.
+ */
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import type { Monitor } from '../../monitor/Monitor';
+import type { SystemStats } from '../../monitor/processes/SystemStatsSampler';
+import { Commands, WorkspaceStateKeys } from '../contributions';
+import {
+  PROTOCOL_VERSION,
+  parseToHost,
+  type DashboardViewState,
+  type SystemSnapshot,
+  type ToHostMessage,
+  type ToWebviewMessage,
+} from '../../webview/protocol';
+import { buildHydration, snapshotOf, TickDeltaBuilder, type DashboardProcess } from './dashboardData';
+import { buildCsv, buildRecording, exportFileName } from './dashboardExport';
+import { dashboardHtml } from './dashboardHtml';
+
+/** System stats are sampled this often while the panel is visible (they spawn `df`). */
+const SYSTEM_STATS_INTERVAL_MS = 10_000;
+/** A second system sample this soon after the first, so CPU% (a difference) shows without a 10 s wait. */
+const SYSTEM_STATS_FIRST_DELTA_MS = 1_000;
+
+/** What a panel needs from the extension. */
+export interface DashboardServices {
+  readonly monitor: Pick<Monitor, 'interval' | 'onDidSample'>;
+  /** The processes the dashboard shows (the watched ones, minus terminal shells, as in the status bar). */
+  readonly processes: () => readonly DashboardProcess[];
+  readonly log: vscode.LogOutputChannel;
+  /** Process key -> origin label ("Terminal: dev"), as the Processes tree attributes them. */
+  readonly originsOf: () => ReadonlyMap<string, string>;
+  readonly extensionUri: vscode.Uri;
+  readonly extensionVersion: string;
+  readonly workspaceState: vscode.Memento;
+  readonly sampleSystem: () => Promise<SystemStats>;
+}
+
+/** The resource folders the page may load from. */
+export function dashboardResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
+  return [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')];
+}
+
+/** Webview options of the dashboard (also re-applied to a panel restored after a reload). */
+export function dashboardWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return { enableScripts: true, enableCommandUris: false, localResourceRoots: dashboardResourceRoots(extensionUri) };
+}
+
+/** An open dashboard tab. */
+export class DashboardPanel implements vscode.Disposable {
+  private state: DashboardViewState;
+  private pageReady = false;
+  private readonly deltas = new TickDeltaBuilder();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private systemTimer: NodeJS.Timeout | undefined;
+  private lastSystem: SystemSnapshot | null = null;
+  private readonly reportedProblems = new Set<string>();
+  private disposed = false;
+  private readonly disposeEmitter = new vscode.EventEmitter<void>();
+  /** Fires once, when the tab is closed or the panel disposed. */
+  readonly onDidDispose = this.disposeEmitter.event;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    initialState: DashboardViewState,
+    private readonly services: DashboardServices,
+  ) {
+    this.state = initialState;
+    const webview = panel.webview;
+    webview.options = dashboardWebviewOptions(services.extensionUri);
+    this.subscriptions.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.onDidChangeViewState(() => {
+        // A hidden page is discarded; it posts `ready` again when shown and is re-hydrated then.
+        if (!panel.visible) this.pageGone();
+      }),
+      webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
+      services.monitor.onDidSample((batch) => this.onTick(batch.time)),
+    );
+    webview.html = this.html();
+  }
+
+  /** The state the tab shows (range, focus, toggles). */
+  get viewState(): DashboardViewState {
+    return this.state;
+  }
+
+  /** Brings the tab forward, focused on one process (or all, with null). */
+  reveal(focusKey: string | null | undefined): void {
+    if (focusKey !== undefined && focusKey !== this.state.focusKey) {
+      this.state = { ...this.state, focusKey };
+      if (this.pageReady) this.hydrate();
+    }
+    this.panel.reveal();
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const asset = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.services.extensionUri, 'dist', 'webview', ...path)).toString();
+    return dashboardHtml({
+      cspSource: webview.cspSource,
+      scriptUri: asset('dashboard.js'),
+      styleUri: asset('dashboard.css'),
+      codiconStyleUri: asset('codicon.css'),
+    });
+  }
+
+  private post(message: ToWebviewMessage): void {
+    if (this.disposed) return;
+    void this.panel.webview.postMessage(message).then(undefined, (error: unknown) => this.reportOnce('post', `Dashboard: posting ${message.type} failed: ${String(error)}`));
+  }
+
+  private hydrate(): void {
+    const processes = this.services.processes();
+    const origins = this.services.originsOf();
+    const now = Date.now();
+    const sessionStart = Math.min(now, ...processes.map((p) => p.firstSeen ?? p.info.startTime));
+    const message = buildHydration({
+      processes,
+      originOf: (key) => origins.get(key) ?? null,
+      state: this.state,
+      now,
+      intervalMs: this.services.monitor.interval,
+      sessionStart,
+      markers: [],
+      system: this.lastSystem,
+      // Alerts, leak verdicts and the handle inventory arrive with later engine work; the page says so.
+      features: { alerts: false, leakVerdicts: false, handleInventory: false },
+    });
+    this.deltas.reset(message);
+    this.post(message);
+  }
+
+  private onTick(time: number): void {
+    if (!this.pageReady || !this.panel.visible || this.state.paused) return;
+    const origins = this.services.originsOf();
+    this.post(this.deltas.build(time, this.services.processes(), (key) => origins.get(key) ?? null));
+  }
+
+  private pageGone(): void {
+    this.pageReady = false;
+    this.stopSystemSampling();
+  }
+
+  private startSystemSampling(): void {
+    this.stopSystemSampling();
+    const sampleAndPost = async () => {
+      const stats = await this.services.sampleSystem();
+      if (stats.error) this.reportOnce(`system:${stats.error}`, `Dashboard: system stats incomplete: ${stats.error}`);
+      if (!this.pageReady) return;
+      this.lastSystem = snapshotOf(stats);
+      this.post({ v: PROTOCOL_VERSION, type: 'system', system: this.lastSystem });
+    };
+    const schedule = (delay: number) => {
+      this.systemTimer = setTimeout(() => {
+        void sampleAndPost().finally(() => {
+          if (this.pageReady && !this.disposed) schedule(SYSTEM_STATS_INTERVAL_MS);
+        });
+      }, delay);
+    };
+    void sampleAndPost();
+    schedule(SYSTEM_STATS_FIRST_DELTA_MS);
+  }
+
+  private stopSystemSampling(): void {
+    if (this.systemTimer) clearTimeout(this.systemTimer);
+    this.systemTimer = undefined;
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = parseToHost(raw);
+    if (!parsed.ok) {
+      this.reportOnce(`invalid:${parsed.error}`, `Dashboard: dropped an invalid message from the page: ${parsed.error}`);
+      return;
+    }
+    void this.handle(parsed.value).catch((error: unknown) => {
+      const text = error instanceof Error ? error.stack ?? error.message : String(error);
+      this.services.log.error(`Dashboard: ${parsed.value.type} failed: ${text}`);
+      void vscode.window.showErrorMessage(`Process Vitals: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  private async handle(message: ToHostMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.pageReady = true;
+        this.hydrate();
+        this.startSystemSampling();
+        return;
+      case 'setRange':
+        this.state = { ...this.state, range: message.range };
+        this.hydrate();
+        return;
+      case 'focus':
+        this.state = { ...this.state, focusKey: message.processKey };
+        return;
+      case 'setPaused':
+        this.state = { ...this.state, paused: message.paused };
+        // Resuming re-hydrates: the page missed the ticks of the pause.
+        if (!message.paused) this.hydrate();
+        return;
+      case 'toggleSeries': {
+        const hidden = new Set(this.state.hiddenSeries);
+        if (message.visible) hidden.delete(message.seriesKey);
+        else hidden.add(message.seriesKey);
+        this.state = { ...this.state, hiddenSeries: [...hidden] };
+        await this.services.workspaceState.update(WorkspaceStateKeys.dashboardHiddenSeries, this.state.hiddenSeries);
+        return;
+      }
+      case 'export':
+        return message.format === 'csv' ? this.exportCsv() : this.exportRecording();
+      case 'savePng':
+        return this.savePng(message.chartTitle, message.dataUrl);
+      case 'openLocation':
+        return this.openLocation(message.path, message.line, message.column);
+      case 'alertAction':
+        // No alert source exists yet (issue 5); a page only shows alerts a host sent.
+        this.services.log.warn(`Dashboard: ${message.action} of alert ${message.alertId} ignored: alerts are not available in this version`);
+        return;
+      case 'diagnoseLeaks': {
+        const pid = this.processByKey(message.processKey)?.info.pid;
+        await vscode.commands.executeCommand(Commands.diagnoseLeaks, pid);
+        return;
+      }
+      case 'cspViolation':
+        this.reportOnce(
+          `csp:${message.directive}:${message.blockedUri}`,
+          `Dashboard: Content-Security-Policy violation: ${message.directive} blocked ${message.blockedUri || '(inline)'} in ${message.sourceFile || 'the page'}`,
+          'error',
+        );
+        return;
+      case 'pageError':
+        this.reportOnce(`page:${message.message}`, `Dashboard page error: ${message.message}`, 'error');
+        return;
+    }
+  }
+
+  private processByKey(key: string | null): DashboardProcess | undefined {
+    if (key === null) return undefined;
+    return this.services.processes().find((p) => p.key === key);
+  }
+
+  private async exportCsv(): Promise<void> {
+    const focused = this.processByKey(this.state.focusKey);
+    const processes = focused ? [focused] : this.services.processes();
+    if (!processes.length) {
+      void vscode.window.showInformationMessage('Process Vitals: there are no processes to export yet.');
+      return;
+    }
+    const now = Date.now();
+    const text = buildCsv({ processes, hiddenSeries: this.state.hiddenSeries, range: this.state.range, now });
+    const name = focused ? `${focused.info.name}-${focused.info.pid}` : 'processes';
+    await this.saveAs(exportFileName(name, 'csv', now), { 'CSV files': ['csv'] }, Buffer.from(text, 'utf8'), 'CSV');
+  }
+
+  private async exportRecording(): Promise<void> {
+    let target = this.processByKey(this.state.focusKey);
+    if (!target) {
+      const processes = this.services.processes();
+      if (!processes.length) {
+        void vscode.window.showInformationMessage('Process Vitals: there are no processes to record yet.');
+        return;
+      }
+      const picked = await vscode.window.showQuickPick(
+        processes.map((p) => ({ label: p.info.name, description: `PID ${p.info.pid}`, detail: p.info.command, process: p })),
+        { title: 'Export Recording', placeHolder: 'A recording holds one process: which one?' },
+      );
+      if (!picked) return;
+      target = picked.process;
+    }
+    const now = Date.now();
+    const text = buildRecording({
+      process: target,
+      origin: this.services.originsOf().get(target.key) ?? null,
+      range: this.state.range,
+      now,
+      intervalMs: this.services.monitor.interval,
+      recorder: 'process-vitals dashboard',
+      recorderVersion: this.services.extensionVersion,
+      platform: `${os.platform()}-${os.arch()}`,
+    });
+    await this.saveAs(exportFileName(`${target.info.name}-${target.info.pid}`, 'ndjson', now), { 'Process Vitals recordings': ['ndjson', 'jsonl'] }, Buffer.from(text, 'utf8'), 'recording');
+  }
+
+  private async savePng(chartTitle: string, dataUrl: string): Promise<void> {
+    const bytes = Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
+    await this.saveAs(exportFileName(chartTitle, 'png', Date.now()), { 'PNG images': ['png'] }, bytes, 'chart');
+  }
+
+  private async saveAs(fileName: string, filters: Record<string, string[]>, bytes: Uint8Array, what: string): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(folder, fileName), filters, title: `Save ${what}` });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, bytes);
+    this.services.log.info(`Dashboard: saved ${what} to ${target.fsPath} (${bytes.byteLength} bytes)`);
+    void vscode.window.showInformationMessage(`Process Vitals: saved ${what} to ${vscode.workspace.asRelativePath(target)}.`);
+  }
+
+  private async openLocation(path: string, line: number, column: number | null): Promise<void> {
+    // Stacks from the agent carry absolute paths or file: URLs; anything else is not a local source.
+    let uri: vscode.Uri;
+    if (path.startsWith('file:')) uri = vscode.Uri.parse(path, true);
+    else if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) uri = vscode.Uri.file(path);
+    else {
+      this.reportOnce(`open:${path}`, `Dashboard: cannot open ${path}: not a file path`);
+      return;
+    }
+    const position = new vscode.Position(line - 1, (column ?? 1) - 1);
+    await vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position), preview: true });
+  }
+
+  private reportOnce(key: string, text: string, level: 'warn' | 'error' = 'warn'): void {
+    if (this.reportedProblems.has(key)) return;
+    if (this.reportedProblems.size > 200) this.reportedProblems.clear();
+    this.reportedProblems.add(key);
+    this.services.log[level](text);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.pageReady = false;
+    this.stopSystemSampling();
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    this.panel.dispose();
+    this.disposeEmitter.fire();
+    this.disposeEmitter.dispose();
+  }
+}

@@ -1,0 +1,360 @@
+/**
+ * One chart card: a title with the newest value, a legend, a chart.js line chart of every visible
+ * process x series of the card, markers, and a Save PNG action. chart.js is tree-shaken: only the
+ * line controller, its elements, the linear scale and the tooltip are registered; the x axis is
+ * linear in epoch milliseconds with our own tick labels, so no date adapter is needed.
+ */
+import {
+  Chart,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  type ChartDataset,
+  type Plugin,
+  type TooltipItem,
+} from 'chart.js';
+import type { ChartPoint, DashboardStore } from './DashboardStore';
+import { formatClock, formatValue } from './formatValue';
+import type { ChartMarker, SeriesDescriptor, SeriesUnit } from './protocol';
+import type { ChartTheme } from './themeColors';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip);
+
+/** Dash patterns that tell apart series of one chart when colours stand for processes. */
+const DASHES: readonly number[][] = [[], [6, 3], [2, 2], [8, 3, 2, 3]];
+
+/** How often the title value and the canvas's accessible summary are refreshed. */
+const SUMMARY_INTERVAL_MS = 2_000;
+
+/** A dataset and what it plots. */
+type PointDataset = ChartDataset<'line', ChartPoint[]> & { processKey: string; seriesKey: string };
+
+/** Draws the markers (alerts, leak onsets, major GCs) as vertical lines in the plot area. */
+function markerPlugin(card: ChartCard): Plugin<'line'> {
+  return {
+    id: 'processVitalsMarkers',
+    afterDatasetsDraw(chart) {
+      const markers = card.visibleMarkers();
+      if (!markers.length) return;
+      const { ctx, chartArea, scales } = chart;
+      const x = scales.x!;
+      ctx.save();
+      ctx.lineWidth = card.theme.highContrast ? 2 : 1;
+      ctx.setLineDash([4, 3]);
+      for (const marker of markers) {
+        const px = x.getPixelForValue(marker.time);
+        if (px < chartArea.left || px > chartArea.right) continue;
+        ctx.strokeStyle = card.theme.markers[marker.kind];
+        ctx.beginPath();
+        ctx.moveTo(px, chartArea.top);
+        ctx.lineTo(px, chartArea.bottom);
+        ctx.stroke();
+      }
+      ctx.restore();
+    },
+  };
+}
+
+/** Tick spacing per visible span, so labels land on round clock times. */
+function xStepFor(spanMs: number): number {
+  const steps = [10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000];
+  return steps.find((s) => spanMs / s <= 6) ?? 43_200_000;
+}
+
+/** One chart of the dashboard. */
+export class ChartCard {
+  readonly element: HTMLElement;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly titleValue: HTMLElement;
+  private readonly legend: HTMLElement;
+  private readonly plot: HTMLElement;
+  private readonly chart: Chart<'line', ChartPoint[]>;
+  private structureVersion = -1;
+  private summaryAt = Number.NEGATIVE_INFINITY;
+  private summaryVersion = -1;
+  private unit: SeriesUnit = 'count';
+  /** Whether the card is on screen (charts off screen are not redrawn until they scroll in). */
+  onScreen = true;
+  /** Whether data changed while off screen. */
+  dirty = true;
+
+  constructor(
+    readonly id: string,
+    private title: string,
+    private readonly store: DashboardStore,
+    public theme: ChartTheme,
+    private readonly onSavePng: (title: string, dataUrl: string) => void,
+  ) {
+    this.element = document.createElement('section');
+    this.element.className = 'pv-chart';
+    this.element.dataset.chart = id;
+    this.element.setAttribute('aria-label', `${title} chart`);
+    const header = document.createElement('header');
+    header.className = 'pv-chart-header';
+    const heading = document.createElement('h3');
+    heading.textContent = title;
+    this.titleValue = document.createElement('span');
+    this.titleValue.className = 'pv-chart-value';
+    const save = document.createElement('vscode-button');
+    save.setAttribute('icon', 'device-camera');
+    save.setAttribute('secondary', '');
+    save.setAttribute('title', `Save the ${title} chart as PNG`);
+    save.setAttribute('aria-label', `Save the ${title} chart as PNG`);
+    save.className = 'pv-icon-button';
+    save.addEventListener('click', () => this.savePng());
+    header.append(heading, this.titleValue, save);
+    this.legend = document.createElement('ul');
+    this.legend.className = 'pv-legend';
+    this.legend.setAttribute('aria-label', `${title} legend`);
+    this.plot = document.createElement('div');
+    this.plot.className = 'pv-chart-plot';
+    this.canvas = document.createElement('canvas');
+    this.canvas.setAttribute('role', 'img');
+    this.plot.append(this.canvas);
+    this.element.append(header, this.legend, this.plot);
+
+    this.chart = new Chart<'line', ChartPoint[]>(this.canvas, {
+      type: 'line',
+      data: { datasets: [] },
+      plugins: [markerPlugin(this)],
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        parsing: false,
+        normalized: true,
+        spanGaps: true,
+        events: ['mousemove', 'mouseout', 'click', 'touchstart', 'touchmove'],
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        elements: { point: { radius: 0, hoverRadius: 3, hitRadius: 4 }, line: { borderWidth: 1.5, tension: 0 } },
+        scales: {
+          x: {
+            type: 'linear',
+            ticks: { maxRotation: 0, autoSkip: true, callback: (value) => formatClock(Number(value), this.spanMs() < 600_000) },
+            grid: { drawTicks: false },
+          },
+          y: {
+            type: 'linear',
+            beginAtZero: true,
+            ticks: { maxTicksLimit: 5, callback: (value) => formatValue(Number(value), this.unit) },
+          },
+        },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              title: (items) => (items[0] ? formatClock(items[0].parsed.x ?? 0) : ''),
+              label: (item) => this.tooltipLabel(item),
+            },
+          },
+        },
+      },
+    });
+    this.applyTheme(theme);
+  }
+
+  /** Re-colours the chart for a new theme. */
+  applyTheme(theme: ChartTheme): void {
+    this.theme = theme;
+    const options = this.chart.options;
+    for (const axis of ['x', 'y'] as const) {
+      const scale = options.scales![axis]!;
+      scale.ticks!.color = theme.mutedForeground;
+      scale.grid!.color = theme.grid;
+      scale.border = { color: theme.grid };
+    }
+    const tooltip = options.plugins!.tooltip!;
+    tooltip.backgroundColor = theme.tooltipBackground;
+    tooltip.titleColor = theme.tooltipForeground;
+    tooltip.bodyColor = theme.tooltipForeground;
+    tooltip.borderColor = theme.tooltipBorder;
+    tooltip.borderWidth = 1;
+    this.structureVersion = -1; // dataset colours come from the theme too
+    this.dirty = true;
+  }
+
+  /** Redraws from the store if the card is on screen; returns the number of points plotted. */
+  render(): number {
+    if (!this.onScreen) {
+      this.dirty = true;
+      return this.pointCount();
+    }
+    this.dirty = false;
+    if (this.structureVersion !== this.store.structureVersion) this.rebuildDatasets();
+    const x = this.chart.options.scales!.x!;
+    const start = this.store.rangeStart();
+    x.min = start;
+    x.max = this.store.now;
+    (x.ticks as { stepSize?: number }).stepSize = xStepFor(this.store.now - start);
+    this.chart.update('none');
+    const points = this.pointCount();
+    this.element.dataset.points = String(points);
+    // Screen readers do not need a new label every second; recomputing it costs a redraw's tenth.
+    const now = performance.now();
+    if (now - this.summaryAt > SUMMARY_INTERVAL_MS || this.summaryVersion !== this.structureVersion) {
+      this.summaryAt = now;
+      this.summaryVersion = this.structureVersion;
+      this.updateSummary();
+    }
+    return points;
+  }
+
+  /** Markers of the shown processes inside the range. */
+  visibleMarkers(): ChartMarker[] {
+    const focus = this.store.state.focusKey;
+    return this.store.markers.filter((m) => m.processKey === null || focus === null || m.processKey === focus);
+  }
+
+  private spanMs(): number {
+    return this.store.now - this.store.rangeStart();
+  }
+
+  private pointCount(): number {
+    let n = 0;
+    for (const dataset of this.chart.data.datasets) n += dataset.data.length;
+    return n;
+  }
+
+  private visibleSeries(): SeriesDescriptor[] {
+    const hidden = new Set(this.store.state.hiddenSeries);
+    return this.store.seriesOfChart(this.id).filter((d) => !hidden.has(d.key));
+  }
+
+  private rebuildDatasets(): void {
+    this.structureVersion = this.store.structureVersion;
+    const visible = this.visibleSeries();
+    this.unit = visible[0]?.unit ?? this.store.seriesOfChart(this.id)[0]?.unit ?? 'count';
+    const focus = this.store.state.focusKey;
+    // One process: every series of the chart, a colour each. All processes: the chart's first
+    // visible series, a colour per process (ten processes x three heap series is unreadable).
+    const series = focus === null ? visible.slice(0, 1) : visible;
+    const rows = [...this.store.rows.values()].filter((r) => focus === null || r.key === focus);
+    const datasets: PointDataset[] = [];
+    const legend: { label: string; color: string; dashed: boolean }[] = [];
+    const palette = this.theme.palette;
+    for (const row of rows) {
+      const bySeries = this.store.points.get(row.key);
+      series.forEach((d, seriesIndex) => {
+        const data = bySeries?.get(d.key);
+        if (!data) return;
+        const color = focus !== null ? palette[seriesIndex % palette.length]! : this.colorOfProcess(row.key);
+        // Past the palette's length (many processes), lines repeat a colour with a dash pattern.
+        const dashIndex = Math.floor((focus !== null ? seriesIndex : [...this.store.rows.keys()].indexOf(row.key)) / palette.length);
+        const dash = DASHES[dashIndex % DASHES.length]!;
+        datasets.push({
+          label: focus !== null ? d.label : `${row.name} ${row.pid}`,
+          data,
+          processKey: row.key,
+          seriesKey: d.key,
+          borderColor: color,
+          backgroundColor: color,
+          borderDash: dash,
+          borderWidth: this.theme.highContrast ? 2.5 : 1.5,
+          pointRadius: 0,
+        });
+        legend.push({ label: focus !== null ? d.label : `${row.name} ${row.pid}`, color, dashed: dash.length > 0 });
+      });
+    }
+    this.chart.data.datasets = datasets;
+    const note = focus === null && visible.length > 1 ? `${visible[0]!.label} shown; select a process for ${visible.slice(1).map((d) => d.label).join(', ')}.` : undefined;
+    this.renderLegend(legend, visible.length === 0, note);
+  }
+
+  /** The colour of a process line: stable per process (its index among rows sorted by start). */
+  colorOfProcess(processKey: string): string {
+    const keys = [...this.store.rows.keys()];
+    const index = Math.max(0, keys.indexOf(processKey));
+    return this.theme.palette[index % this.theme.palette.length]!;
+  }
+
+  private renderLegend(entries: { label: string; color: string; dashed: boolean }[], allHidden: boolean, note: string | undefined): void {
+    const items: HTMLElement[] = entries.slice(0, 24).map((entry) => {
+      const li = document.createElement('li');
+      const swatch = document.createElement('span');
+      swatch.className = entry.dashed ? 'pv-swatch pv-swatch-dashed' : 'pv-swatch';
+      swatch.style.borderColor = entry.color;
+      li.append(swatch, document.createTextNode(entry.label));
+      return li;
+    });
+    if (!items.length) {
+      const li = document.createElement('li');
+      li.className = 'pv-muted';
+      li.textContent = allHidden ? 'All series of this chart are switched off.' : 'No data yet.';
+      items.push(li);
+    }
+    if (note) {
+      const li = document.createElement('li');
+      li.className = 'pv-legend-note';
+      li.textContent = note;
+      items.push(li);
+    }
+    this.legend.replaceChildren(...items);
+  }
+
+  private tooltipLabel(item: TooltipItem<'line'>): string {
+    const dataset = item.dataset as unknown as PointDataset;
+    const point = item.raw as ChartPoint;
+    const descriptor = this.store.descriptor(dataset.seriesKey);
+    const unit = descriptor?.unit ?? this.unit;
+    const value = formatValue(point.y, unit);
+    const bucketed = point.count > 1 || (point.max !== null && point.max !== point.y);
+    const label = this.store.state.focusKey === null ? `${dataset.label} ${descriptor?.label ?? ''}` : dataset.label;
+    return `${label}: ${value}${bucketed ? ` (max ${formatValue(point.max, unit)})` : ''}`;
+  }
+
+  /** The newest value in the title and a text summary for screen readers. */
+  private updateSummary(): void {
+    const series = this.visibleSeries();
+    const focus = this.store.state.focusKey;
+    const first = series[0];
+    let summary = `${this.title}: `;
+    if (first && focus !== null) {
+      const parts = series.map((d) => `${d.label} ${formatValue(this.store.latest.get(focus)?.get(d.key), d.unit) || 'no data'}`);
+      this.titleValue.textContent = formatValue(this.store.latest.get(focus)?.get(first.key), first.unit);
+      summary += parts.join(', ');
+    } else if (first) {
+      let total = 0;
+      let seen = 0;
+      for (const key of this.store.rows.keys()) {
+        const v = this.store.latest.get(key)?.get(first.key);
+        if (v !== undefined) {
+          total += v;
+          seen++;
+        }
+      }
+      // Summing is meaningful for CPU, memory, handles; a sum of delays or ratios is not.
+      const additive = first.unit === 'percent' || first.unit === 'bytes' || first.unit === 'count' || first.unit === 'perSecond';
+      this.titleValue.textContent = seen && additive ? `${formatValue(total, first.unit)} total` : '';
+      summary += seen ? `${seen} processes${additive ? `, ${formatValue(total, first.unit)} in total` : ''}` : 'no data yet';
+    } else {
+      this.titleValue.textContent = '';
+      summary += 'no series shown';
+    }
+    this.canvas.setAttribute('aria-label', `${summary}. Time range ${this.store.state.range}.`);
+  }
+
+  private savePng(): void {
+    // The canvas is transparent: paint the editor background under it so the PNG reads anywhere.
+    const copy = document.createElement('canvas');
+    copy.width = this.canvas.width;
+    copy.height = this.canvas.height;
+    const ctx = copy.getContext('2d');
+    if (!ctx) return;
+    ctx.fillStyle = this.theme.background;
+    ctx.fillRect(0, 0, copy.width, copy.height);
+    ctx.drawImage(this.canvas, 0, 0);
+    this.onSavePng(this.title, copy.toDataURL('image/png'));
+  }
+
+  /** Renames the card (a new series changed its chart title). */
+  setTitle(title: string): void {
+    this.title = title;
+    this.element.querySelector('h3')!.textContent = title;
+  }
+
+  dispose(): void {
+    this.chart.destroy();
+    this.element.remove();
+  }
+}
