@@ -1,11 +1,10 @@
 import * as vscode from 'vscode';
 import type { Monitor } from '../monitor/Monitor';
 import { pidFromSessionName } from './debugSessionPid';
+import { OriginTracker } from './OriginTracker';
 import type { OrphanHandoff } from './OrphanTracker';
 import type { OriginRoot } from './ProcessTreeModel';
 
-/** The monitor owner name under which debuggees are registered as roots. */
-const ROOT_OWNER = 'debug';
 /** Debug types whose debuggee can answer `process.pid` (js-debug's and the legacy Node adapter's). */
 const NODE_DEBUG_TYPES = new Set(['pwa-node', 'node', 'pwa-extensionHost', 'node-terminal']);
 
@@ -22,22 +21,13 @@ function topSession(session: vscode.DebugSession): vscode.DebugSession {
  * its child sessions' names (and, failing that, evaluating `process.pid`) give the PID; adapters that
  * do send `process` with `systemProcessId` are heard through a DebugAdapterTracker.
  */
-export class DebugSessionTracker implements vscode.Disposable {
-  /** Debuggee PIDs by session id; a session can own several (cluster workers each get a child session). */
+export class DebugSessionTracker extends OriginTracker {
+  /** The debuggee PID of each session (a cluster's workers each have a child session of their own). */
   private readonly debuggees = new Map<string, { session: vscode.DebugSession; pid: number }>();
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly changeEmitter = new vscode.EventEmitter<void>();
 
-  /** Fires when a debuggee was found or its session ended. */
-  readonly onDidChange = this.changeEmitter.event;
-
-  constructor(
-    private readonly monitor: Monitor,
-    private readonly log: vscode.LogOutputChannel,
-    private readonly handOffOrphans: OrphanHandoff,
-  ) {
+  constructor(monitor: Monitor, log: vscode.LogOutputChannel, private readonly handOffOrphans: OrphanHandoff) {
+    super(monitor, log, 'debug');
     this.disposables.push(
-      this.changeEmitter,
       vscode.debug.onDidStartDebugSession((session) => void this.onStart(session)),
       vscode.debug.onDidTerminateDebugSession((session) => this.onTerminate(session)),
       vscode.debug.registerDebugAdapterTrackerFactory('*', {
@@ -74,11 +64,6 @@ export class DebugSessionTracker implements vscode.Disposable {
     this.monitor.tickNow();
   }
 
-  dispose(): void {
-    this.monitor.setRoots(ROOT_OWNER, []);
-    for (const d of this.disposables) d.dispose();
-  }
-
   private async onStart(session: vscode.DebugSession): Promise<void> {
     const fromName = session.parentSession ? pidFromSessionName(session.name) : undefined;
     if (fromName !== undefined) {
@@ -110,7 +95,6 @@ export class DebugSessionTracker implements vscode.Disposable {
   }
 
   private sync(): void {
-    this.monitor.setRoots(ROOT_OWNER, [...this.debuggees.values()].map((d) => d.pid));
-    this.changeEmitter.fire();
+    this.setRoots([...this.debuggees.values()].map((d) => d.pid));
   }
 }

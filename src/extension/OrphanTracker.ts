@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
 import type { ExitedProcess, Monitor } from '../monitor/Monitor';
 import { formatBytes, shortenCommand } from './format';
+import { OriginTracker } from './OriginTracker';
 import { descendantsOf, type OriginRoot } from './ProcessTreeModel';
 
-/** The monitor owner name under which orphans are registered as roots. */
-const ROOT_OWNER = 'orphans';
 /** A candidate must survive this long after its origin ended to count: a dying program takes a moment. */
 const GRACE_MS = 2000;
 /** globalState key of "Don't Show Again" for orphan notifications. */
@@ -34,27 +33,20 @@ export type TerminateOrphans = (pids: readonly number[]) => void;
  * Keeps processes that outlived their origin (a dev server left running after its terminal closed,
  * a port still held) visible under "Orphaned", and tells the user once per set of them.
  */
-export class OrphanTracker implements vscode.Disposable {
+export class OrphanTracker extends OriginTracker {
   private readonly orphans = new Map<string, Orphan>();
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly changeEmitter = new vscode.EventEmitter<void>();
   private nextBatch = 1;
 
-  /** Fires when the set of confirmed orphans changed. */
-  readonly onDidChange = this.changeEmitter.event;
-
   constructor(
-    private readonly monitor: Monitor,
-    private readonly log: vscode.LogOutputChannel,
+    monitor: Monitor,
+    log: vscode.LogOutputChannel,
     private readonly globalState: vscode.Memento,
     private readonly showOrphans: () => void,
     private readonly terminate: TerminateOrphans,
   ) {
-    const subscriptions = [
-      monitor.onDidExit((exited) => this.onExit(exited)),
-      monitor.onDidSample((batch) => this.confirmSurvivors(batch.time)),
-    ];
-    this.disposables.push(this.changeEmitter, { dispose: () => subscriptions.forEach((s) => s.dispose()) });
+    super(monitor, log, 'orphans');
+    this.own(monitor.onDidExit((exited) => this.onExit(exited)));
+    this.own(monitor.onDidSample((batch) => this.confirmSurvivors(batch.time)));
   }
 
   /**
@@ -109,11 +101,6 @@ export class OrphanTracker implements vscode.Disposable {
     return false;
   }
 
-  dispose(): void {
-    this.monitor.setRoots(ROOT_OWNER, []);
-    for (const d of this.disposables) d.dispose();
-  }
-
   private onExit(exited: readonly ExitedProcess[]): void {
     let changed = false;
     for (const { info } of exited) {
@@ -140,7 +127,7 @@ export class OrphanTracker implements vscode.Disposable {
       else confirmedBatches.set(orphan.batch, [orphan]);
     }
     if (confirmedBatches.size) {
-      this.changeEmitter.fire();
+      this.changed();
       for (const batch of confirmedBatches.values()) void this.notify(batch);
     }
   }
@@ -164,7 +151,6 @@ export class OrphanTracker implements vscode.Disposable {
   }
 
   private sync(): void {
-    this.monitor.setRoots(ROOT_OWNER, [...this.orphans.values()].map((o) => o.pid));
-    this.changeEmitter.fire();
+    this.setRoots([...this.orphans.values()].map((o) => o.pid));
   }
 }

@@ -1,10 +1,8 @@
 import * as vscode from 'vscode';
 import type { Monitor } from '../monitor/Monitor';
+import { OriginTracker } from './OriginTracker';
 import type { OrphanHandoff } from './OrphanTracker';
 import type { OriginRoot } from './ProcessTreeModel';
-
-/** The monitor owner name under which task processes are registered as roots. */
-const ROOT_OWNER = 'tasks';
 /** Ended tasks remembered with their exit codes. */
 const ENDED_LIMIT = 50;
 
@@ -21,22 +19,13 @@ export interface EndedTask {
  * Follows the tasks of this window: a task's process is a root, labelled with the task's name, from
  * onDidStartTaskProcess until onDidEndTaskProcess, whose exit code is kept.
  */
-export class TaskProcessTracker implements vscode.Disposable {
+export class TaskProcessTracker extends OriginTracker {
   private readonly running = new Map<vscode.TaskExecution, { name: string; pid: number }>();
   private readonly endedTasks: EndedTask[] = [];
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly changeEmitter = new vscode.EventEmitter<void>();
 
-  /** Fires when a task process started or ended. */
-  readonly onDidChange = this.changeEmitter.event;
-
-  constructor(
-    private readonly monitor: Monitor,
-    private readonly log: vscode.LogOutputChannel,
-    private readonly handOffOrphans: OrphanHandoff,
-  ) {
+  constructor(monitor: Monitor, log: vscode.LogOutputChannel, private readonly handOffOrphans: OrphanHandoff) {
+    super(monitor, log, 'tasks');
     this.disposables.push(
-      this.changeEmitter,
       vscode.tasks.onDidStartTaskProcess((event) => {
         const name = event.execution.task.name;
         this.running.set(event.execution, { name, pid: event.processId });
@@ -68,13 +57,7 @@ export class TaskProcessTracker implements vscode.Disposable {
     return this.endedTasks;
   }
 
-  dispose(): void {
-    this.monitor.setRoots(ROOT_OWNER, []);
-    for (const d of this.disposables) d.dispose();
-  }
-
   private sync(): void {
-    this.monitor.setRoots(ROOT_OWNER, [...this.running.values()].map((r) => r.pid));
-    this.changeEmitter.fire();
+    this.setRoots([...this.running.values()].map((r) => r.pid));
   }
 }

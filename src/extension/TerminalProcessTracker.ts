@@ -1,32 +1,21 @@
 import * as vscode from 'vscode';
 import type { Monitor } from '../monitor/Monitor';
+import { OriginTracker } from './OriginTracker';
 import type { OriginRoot } from './ProcessTreeModel';
 import type { OrphanHandoff } from './OrphanTracker';
-
-/** The monitor owner name under which terminal shells are registered as roots. */
-const ROOT_OWNER = 'terminals';
 
 /**
  * Follows the integrated terminals of this window: each terminal's shell PID is a root the monitor
  * watches, so everything the user runs in it is found without being named. A shell command that
  * starts (shell integration) triggers an immediate sample so it shows up within one tick.
  */
-export class TerminalProcessTracker implements vscode.Disposable {
+export class TerminalProcessTracker extends OriginTracker {
   private readonly shells = new Map<vscode.Terminal, number>();
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly changeEmitter = new vscode.EventEmitter<void>();
   private disposed = false;
 
-  /** Fires when a terminal was added or removed. */
-  readonly onDidChange = this.changeEmitter.event;
-
-  constructor(
-    private readonly monitor: Monitor,
-    private readonly log: vscode.LogOutputChannel,
-    private readonly handOffOrphans: OrphanHandoff,
-  ) {
+  constructor(monitor: Monitor, log: vscode.LogOutputChannel, private readonly handOffOrphans: OrphanHandoff) {
+    super(monitor, log, 'terminals');
     this.disposables.push(
-      this.changeEmitter,
       vscode.window.onDidOpenTerminal((t) => void this.add(t)),
       vscode.window.onDidCloseTerminal((t) => this.remove(t)),
       vscode.window.onDidStartTerminalShellExecution(() => this.monitor.tickNow()),
@@ -44,10 +33,9 @@ export class TerminalProcessTracker implements vscode.Disposable {
     }));
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.disposed = true;
-    this.monitor.setRoots(ROOT_OWNER, []);
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 
   private async add(terminal: vscode.Terminal): Promise<void> {
@@ -74,7 +62,6 @@ export class TerminalProcessTracker implements vscode.Disposable {
   }
 
   private syncRoots(): void {
-    this.monitor.setRoots(ROOT_OWNER, this.shells.values());
-    this.changeEmitter.fire();
+    this.setRoots(this.shells.values());
   }
 }

@@ -1,9 +1,7 @@
 import type * as vscode from 'vscode';
 import type { ExitedProcess, Monitor } from '../monitor/Monitor';
+import { OriginTracker } from './OriginTracker';
 import type { OriginRoot } from './ProcessTreeModel';
-
-/** The monitor owner name under which user-picked PIDs are registered as roots. */
-const ROOT_OWNER = 'watched';
 
 /** One process the user asked to watch. */
 interface WatchedEntry {
@@ -15,13 +13,12 @@ interface WatchedEntry {
  * The processes the user picked with "Watch Process...". An entry ends when the user stops
  * watching it or when its process exits (a later process reusing the PID is not watched).
  */
-export class WatchList implements vscode.Disposable {
+export class WatchList extends OriginTracker {
   private readonly entries = new Map<number, WatchedEntry>();
-  private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly monitor: Monitor, private readonly log: vscode.LogOutputChannel) {
-    const exitSubscription = monitor.onDidExit((exited) => this.onExit(exited));
-    this.disposables.push({ dispose: () => exitSubscription.dispose() });
+  constructor(monitor: Monitor, log: vscode.LogOutputChannel) {
+    super(monitor, log, 'watched');
+    this.own(monitor.onDidExit((exited) => this.onExit(exited)));
   }
 
   /** Starts watching a PID and its descendants. */
@@ -49,11 +46,6 @@ export class WatchList implements vscode.Disposable {
     return [...this.entries.values()].map((e) => ({ kind: 'watched', id: `watched:${e.pid}`, label: e.label, rootPid: e.pid }));
   }
 
-  dispose(): void {
-    this.monitor.setRoots(ROOT_OWNER, []);
-    for (const d of this.disposables) d.dispose();
-  }
-
   private onExit(exited: readonly ExitedProcess[]): void {
     let changed = false;
     for (const { info } of exited) {
@@ -66,6 +58,6 @@ export class WatchList implements vscode.Disposable {
   }
 
   private sync(): void {
-    this.monitor.setRoots(ROOT_OWNER, this.entries.keys());
+    this.setRoots(this.entries.keys());
   }
 }
