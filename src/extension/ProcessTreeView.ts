@@ -29,20 +29,26 @@ export class ProcessTreeView implements vscode.TreeDataProvider<ProcessTreeEleme
     const previous = this.elements;
     const next = new Map<string, ProcessTreeElement>();
     const changed: ProcessTreeElement[] = [];
-    const rootsChanged = !sameIds(this.roots, roots);
+    let rootsChanged = !sameIds(this.roots, roots);
 
-    const visit = (node: ProcessTreeNode): void => {
+    const visit = (node: ProcessTreeNode, parent: ProcessTreeElement | undefined): void => {
       let element = previous.get(node.id);
       if (element) {
-        if (!sameIds(element.node.children, node.children) || !sameText(element.node, node)) changed.push(element);
+        // A leaf that gains children gets a new item id (see getTreeItem): its parent must re-list it.
+        if (element.node.children.length === 0 && node.children.length > 0) {
+          if (parent) changed.push(parent);
+          else rootsChanged = true;
+        } else if (!sameIds(element.node.children, node.children) || !sameText(element.node, node)) {
+          changed.push(element);
+        }
         element.node = node;
       } else {
         element = { id: node.id, node };
       }
       next.set(node.id, element);
-      node.children.forEach(visit);
+      for (const child of node.children) visit(child, element);
     };
-    roots.forEach(visit);
+    for (const root of roots) visit(root, undefined);
     this.roots = roots;
     this.elements = next;
 
@@ -57,7 +63,9 @@ export class ProcessTreeView implements vscode.TreeDataProvider<ProcessTreeEleme
       ? vscode.TreeItemCollapsibleState.None
       : vscode.TreeItemCollapsibleState.Expanded;
     const item = new vscode.TreeItem(node.label, collapsible);
-    item.id = node.id;
+    // VS Code remembers a row's collapse state by id, and a row first seen without children is later
+    // shown collapsed. A leaf therefore has its own id, so the row that replaces it opens expanded.
+    item.id = node.children.length === 0 ? `${node.id}#leaf` : node.id;
     item.description = node.description;
     item.tooltip = node.tooltip;
     item.contextValue = node.contextValue;

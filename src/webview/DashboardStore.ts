@@ -19,6 +19,9 @@ import {
   type TickMessage,
 } from './protocol';
 
+/** The shortest time span a chart shows, so the first samples of a session are not a vertical line. */
+const MIN_VISIBLE_SPAN_MS = 60_000;
+
 /** A chart point; `max`, `sum` and `count` describe the bucket it stands for. */
 export interface ChartPoint {
   x: number;
@@ -145,9 +148,17 @@ export class DashboardStore {
     return [...new Set(this.catalog.map((d) => d.chart))];
   }
 
-  /** The left edge of the charts. */
+  /**
+   * The left edge of the charts: the range's start, but no earlier than the first sample, so a
+   * session younger than the range fills the width instead of hugging the right edge (a minute at least).
+   */
   rangeStart(): number {
-    if (this.state.range !== 'session') return this.now - TIME_RANGE_MS[this.state.range];
+    const first = Math.min(this.earliestPoint(), this.now - MIN_VISIBLE_SPAN_MS);
+    if (this.state.range === 'session') return first;
+    return Math.max(this.now - TIME_RANGE_MS[this.state.range], first);
+  }
+
+  private earliestPoint(): number {
     let first = this.now;
     for (const bySeries of this.points.values()) {
       for (const points of bySeries.values()) if (points.length && points[0]!.x < first) first = points[0]!.x;

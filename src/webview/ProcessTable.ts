@@ -39,8 +39,8 @@ const COLUMNS: readonly Column[] = [
   { id: 'pid', title: 'PID', numeric: true, text: (r) => String(r.pid), sortValue: (r) => r.pid },
   seriesColumn('cpu', 'CPU', 'cpuPercent'),
   seriesColumn('memory', 'Memory', 'rssBytes'),
-  seriesColumn('heap', 'Heap', 'heapUsed'),
-  seriesColumn('eld', 'Loop delay', 'eventLoopDelayP99'),
+  seriesColumn('heap', 'Heap', 'heapUsedBytes'),
+  seriesColumn('eld', 'Loop delay', 'eventLoopDelayP99Ms'),
   seriesColumn('handles', 'Handles', 'activeHandles'),
   {
     id: 'verdict',

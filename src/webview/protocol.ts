@@ -57,7 +57,7 @@ const SERIES_UNITS: readonly SeriesUnit[] = ['percent', 'bytes', 'ms', 'ratio', 
 
 /** What one series is: the page draws series of one `chart` id together on one chart. */
 export interface SeriesDescriptor {
-  /** The monitor's series key (`cpuPercent`, `heapUsed`...). */
+  /** The monitor's series key (`cpuPercent`, `heapUsedBytes`...). */
   readonly key: string;
   readonly label: string;
   readonly unit: SeriesUnit;

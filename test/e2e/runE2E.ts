@@ -16,6 +16,7 @@ import { ScratchDir } from '../harness/ScratchDir';
 import { ServerProcess, cleanEnv, killTaggedProcesses, tagRun } from '../harness/ServerProcess';
 import { WorkbenchBrowser } from '../harness/WorkbenchBrowser';
 import { loadVsCodeServerScript, repoRoot, type VsCodeServerScript } from '../harness/vscodeServerScript';
+import { dashboardSteps } from './dashboardSteps';
 import { checkVsix, packageVsix } from './VsixPackage';
 import { WorkbenchDriver, selectors } from './WorkbenchDriver';
 
@@ -198,6 +199,8 @@ const steps: Step[] = [
       await screenshot(state, 'e2e-window');
     },
   },
+  // The dashboard (issue 7): its steps live in their own file, so parallel work here does not collide.
+  ...dashboardSteps,
   {
     title: 'groups a terminal, a task and a debug session in the tree, in light and dark themes',
     async run(state) {
@@ -231,7 +234,9 @@ const steps: Step[] = [
       const row = page.locator(selectors.treeRows(PROCESSES_VIEW)).filter({ hasText: 'sleep 600' }).first();
       await row.click({ button: 'right' });
       const terminate = page.locator(selectors.contextMenuItems).filter({ hasText: /^\s*Terminate\s*$/ });
-      await (await driver.waitVisible(terminate, 'the context menu offers Terminate')).click();
+      // Monaco's menu acts on the focused entry: hover it to focus it, then confirm with Enter as a keyboard user would.
+      await (await driver.waitVisible(terminate, 'the context menu offers Terminate')).hover();
+      await page.keyboard.press('Enter');
       const confirm = page.locator(selectors.dialogButton('Terminate'));
       await driver.waitVisible(confirm, 'the confirmation dialog asks');
       await screenshot(state, 'terminate-confirmation', selectors.dialog);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALERT_SETTINGS } from '../../../src/extension/alerts/alertSettings';
-import { Commands, ContextKeys, PREFIX, SettingBounds, Settings, Views } from '../../../src/extension/contributions';
+import { Commands, ContextKeys, PREFIX, SettingBounds, Settings, Views, WebviewPanels } from '../../../src/extension/contributions';
 
 const manifest = JSON.parse(readFileSync(join(__dirname, '../../../../package.json'), 'utf8'));
 const contributes = manifest.contributes;
@@ -47,6 +47,10 @@ describe('package.json contributions agree with contributions.ts', () => {
         }
       }
     }
+  });
+
+  it('activates to restore a dashboard tab after a reload', () => {
+    assert.ok(manifest.activationEvents.includes(`onWebviewPanel:${WebviewPanels.dashboard}`));
   });
 
   it('points main and bin at bundles the build produces, and keeps engines.vscode testable', () => {

@@ -1,0 +1,169 @@
+/**
+ * End-to-end steps of the dashboard (issue 7), run by runE2E.ts after the tree and status bar steps:
+ * a leaking and a healthy program run in a terminal, the dashboard opens from the command palette,
+ * its charts fill with live points and its table lists both programs, no Content-Security-Policy
+ * violation is reported (by the page, by the extension's log, or by Chromium's console), and the
+ * dashboard is photographed in a light, a dark and a high-contrast theme.
+ */
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { FrameLocator } from 'playwright-core';
+import type { ScratchDir } from '../harness/ScratchDir';
+import type { WorkbenchBrowser } from '../harness/WorkbenchBrowser';
+import { repoRoot } from '../harness/vscodeServerScript';
+import type { WorkbenchDriver } from './WorkbenchDriver';
+
+/** What the dashboard steps need of the run's state (runE2E.ts's E2EState has it). */
+export interface DashboardStepState {
+  scratch?: ScratchDir;
+  browser?: WorkbenchBrowser;
+  driver?: WorkbenchDriver;
+}
+
+/** A step, as runE2E.ts runs them. */
+export interface DashboardStep {
+  readonly title: string;
+  run(state: DashboardStepState): Promise<void>;
+}
+
+const screenshotsDir = path.join(repoRoot, 'test-results', 'screenshots');
+const browserLog = path.join(repoRoot, 'test-results', 'logs', 'e2e-browser.log');
+/** Both demo programs in one terminal: each is a child of the terminal's shell. */
+const PROGRAMS = 'node leaky-server.js & node healthy-server.js';
+/** Themes by id and by the label the Color Theme picker shows for them in VS Code 1.100. */
+const THEMES: readonly { name: string; id: string; label: string; bodyClass: string }[] = [
+  { name: 'light', id: 'Default Light Modern', label: 'Light Modern', bodyClass: 'vscode-light' },
+  { name: 'dark', id: 'Default Dark Modern', label: 'Dark Modern', bodyClass: 'vscode-dark' },
+  { name: 'high-contrast', id: 'Default High Contrast', label: 'Dark High Contrast', bodyClass: 'vscode-high-contrast' },
+];
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is not available (an earlier step failed)`);
+  return value;
+}
+
+/** The dashboard page inside VS Code's webview frames (outer host frame, then the content frame). */
+function dashboardFrame(state: DashboardStepState): FrameLocator {
+  return required(state.driver, 'workbench').page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+/** The browser console lines logged so far. */
+function consoleLines(): string[] {
+  return existsSync(browserLog) ? readFileSync(browserLog, 'utf8').split('\n') : [];
+}
+
+/** Files below a folder whose name matches, depth-first (small trees: VS Code's log folder). */
+function findFiles(dir: string, pattern: RegExp, found: string[] = []): string[] {
+  if (!existsSync(dir)) return found;
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(file).isDirectory();
+    } catch {
+      continue; // a dangling link (Chromium's profile has some) or a file that just went away
+    }
+    if (isDirectory) findFiles(file, pattern, found);
+    else if (pattern.test(name)) found.push(file);
+  }
+  return found;
+}
+
+/**
+ * Types a command line into a new terminal. An earlier step has a terminal already: its xterm stays
+ * in the DOM, hidden, so the new one is found as the active terminal wrapper.
+ */
+async function runInAnotherTerminal(driver: WorkbenchDriver, commandLine: string): Promise<void> {
+  await driver.runCommand('Terminal: Create New Terminal');
+  const rows = await driver.waitVisible(driver.page.locator('.terminal-wrapper.active .xterm-rows'), 'the new terminal renders');
+  await driver.waitFor(async () => /[$#>]\s*$/m.test(await rows.innerText()), 'the new shell prompt appears');
+  await driver.page.locator('.terminal-wrapper.active .xterm-helper-textarea').first().focus();
+  await driver.page.keyboard.type(commandLine);
+  await driver.page.keyboard.press('Enter');
+}
+
+let consoleLinesBefore = 0;
+
+/** The dashboard's end-to-end steps. */
+export const dashboardSteps: DashboardStep[] = [
+  {
+    title: 'opens the dashboard while a leaking and a healthy program run, and fills it with live data',
+    async run(state) {
+      const driver = required(state.driver, 'workbench');
+      const scratch = required(state.scratch, 'scratch folder');
+      const workspace = path.join(scratch.root, 'workspace');
+      for (const program of ['leaky-server.js', 'healthy-server.js']) copyFileSync(path.join(repoRoot, 'demo', program), path.join(workspace, program));
+      consoleLinesBefore = consoleLines().length;
+      await runInAnotherTerminal(driver, PROGRAMS);
+      await driver.runCommand('Process Vitals: Open Dashboard');
+      const frame = dashboardFrame(state);
+      await driver.waitVisible(frame.locator('.pv-toolbar'), 'the dashboard page renders');
+      const rows = frame.locator('vscode-table-row.pv-row');
+      await driver.waitFor(async () => {
+        const texts = await rows.allInnerTexts();
+        return texts.some((t) => t.includes('leaky-server.js')) && texts.some((t) => t.includes('healthy-server.js'));
+      }, 'the table lists leaky-server.js and healthy-server.js');
+      const points = async (chart: string) => Number((await frame.locator(`.pv-chart[data-chart="${chart}"]`).getAttribute('data-points')) ?? 0);
+      // Live ticks: the charts gain points while the dashboard is open.
+      const before = await points('rss');
+      await driver.waitFor(async () => (await points('cpu')) > 0 && (await points('rss')) > Math.max(before, 4), 'the CPU and memory charts gain live points');
+      await driver.waitFor(async () => !(await frame.locator('.pv-system-value').first().innerText()).includes('sampling'), 'system stats arrive');
+      const texts = await rows.allInnerTexts();
+      console.log(`[e2e] dashboard rows: ${texts.map((t) => t.replace(/\s+/g, ' ').trim()).join(' | ')}`);
+      console.log(`[e2e] chart points: cpu ${await points('cpu')}, rss ${await points('rss')}`);
+    },
+  },
+  {
+    title: 'selecting a table row focuses the charts on that process',
+    async run(state) {
+      const driver = required(state.driver, 'workbench');
+      const frame = dashboardFrame(state);
+      const row = frame.locator('vscode-table-row.pv-row', { hasText: 'leaky-server.js' }).first();
+      await row.click();
+      await driver.waitFor(async () => (await row.getAttribute('aria-current')) === 'true', 'the row is marked as the current one');
+      await driver.waitFor(async () => /PID \d+/.test(await frame.locator('.pv-focus').innerText()), 'the toolbar names the focused process');
+      // Back to all processes for the screenshots.
+      await frame.locator('vscode-button', { hasText: 'All Processes' }).click();
+      await driver.waitFor(async () => (await frame.locator('.pv-focus').innerText()) === 'All processes', 'the dashboard shows all processes again');
+    },
+  },
+  {
+    title: 'logs no Content-Security-Policy violation',
+    async run(state) {
+      const frame = dashboardFrame(state);
+      const pageCount = await frame.locator('body').getAttribute('data-csp-violations');
+      await required(state.browser, 'browser').flushConsole();
+      const consoleViolations = consoleLines()
+        .slice(consoleLinesBefore)
+        .filter((line) => /Content Security Policy|Content-Security-Policy/i.test(line));
+      const logViolations = findFiles(path.join(required(state.scratch, 'scratch folder').root, 'user'), /Process Vitals\.log$/).flatMap((file) =>
+        readFileSync(file, 'utf8').split('\n').filter((line) => line.includes('Content-Security-Policy violation')),
+      );
+      const problems = [
+        ...(pageCount ? [`the page counted ${pageCount} violation(s)`] : []),
+        ...consoleViolations.map((l) => `console: ${l}`),
+        ...logViolations.map((l) => `extension log: ${l}`),
+      ];
+      if (problems.length) throw new Error(problems.join('\n'));
+    },
+  },
+  {
+    title: 'renders in a light, a dark and a high-contrast theme (screenshots)',
+    async run(state) {
+      const driver = required(state.driver, 'workbench');
+      const frame = dashboardFrame(state);
+      for (const theme of THEMES) {
+        await driver.runCommandAndPick('Preferences: Color Theme', theme.label);
+        await driver.waitFor(async () => ((await frame.locator('body').getAttribute('class')) ?? '').split(/\s+/).includes(theme.bodyClass), `the dashboard switches to ${theme.id}`);
+        // Two ticks: the charts redraw with the new colours and fresh points.
+        await driver.page.waitForTimeout(2500);
+        await driver.page.mouse.move(0, 0);
+        // Selecting a row scrolled the page: show the charts from the top.
+        await frame.locator('.pv-system').scrollIntoViewIfNeeded();
+        const file = path.join(screenshotsDir, `dashboard-${theme.name}.png`);
+        await driver.page.screenshot({ path: file });
+        console.log(`[e2e] screenshot ${path.relative(repoRoot, file)}`);
+      }
+    },
+  },
+];
