@@ -20,7 +20,7 @@ import { dashboardHtml } from '../src/extension/dashboard/dashboardHtml';
 import type { BenchResult } from './processSampling.bench';
 
 const PROCESSES = 10;
-const SERIES = ['cpuPercent', 'rssBytes', 'heapUsed', 'heapTotal', 'heapAfterGc', 'external', 'eventLoopDelayP99', 'activeHandles'] as const;
+const SERIES = ['cpuPercent', 'rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'heapAfterGcBytes', 'externalBytes', 'eventLoopDelayP99Ms', 'activeHandles'] as const;
 const HISTORY_SECONDS = 15 * 60;
 const WARM_UP_UPDATES = 20;
 const UPDATES = 150;
@@ -68,11 +68,11 @@ function appendSample(processes: readonly SyntheticProcess[], time: number, next
     p.history.append(time, {
       cpuPercent: 5 + 20 * next(),
       rssBytes: 80e6 + i * 5e6 + t * 1e4 + 1e6 * next(),
-      heapUsed: 30e6 + 10e6 * next(),
-      heapTotal: 50e6,
-      heapAfterGc: 25e6 + t * 2e3,
-      external: 2e6 + 1e5 * next(),
-      eventLoopDelayP99: 10 + 5 * next(),
+      heapUsedBytes: 30e6 + 10e6 * next(),
+      heapTotalBytes: 50e6,
+      heapAfterGcBytes: 25e6 + t * 2e3,
+      externalBytes: 2e6 + 1e5 * next(),
+      eventLoopDelayP99Ms: 10 + 5 * next(),
       activeHandles: 12 + Math.floor(3 * next()),
     });
   });

@@ -22,7 +22,7 @@ function processWith(pid: number, keys: string[], samples: number, options: { re
   const history = new SampleHistory<string>(keys, { recentCapacity: options.recent ?? 1000, archiveStepMs: 30_000, archiveCapacity: 100 });
   for (let i = 0; i < samples; i++) {
     const values: Record<string, number> = {};
-    for (const key of keys) values[key] = key === 'heapUsed' && !options.agent ? Number.NaN : i + pid;
+    for (const key of keys) values[key] = key === 'heapUsedBytes' && !options.agent ? Number.NaN : i + pid;
     history.append(T0 + i * 1000, values);
   }
   return { key: `${pid}@${T0}`, info: { pid, ppid: 1, startTime: T0, name: `p${pid}`, command: `node p${pid}.js` }, history, ...(options.agent ? { agent: { version: 1 } } : {}) };
@@ -99,12 +99,12 @@ describe('buildHydration', () => {
   });
 
   it('leaves out series that are all gaps (no agent) and lights up unknown series generically', () => {
-    const plain = processWith(10, ['cpuPercent', 'rssBytes', 'heapUsed'], 30);
-    const agent = processWith(11, ['cpuPercent', 'rssBytes', 'heapUsed', 'fancyNewCount'], 30, { agent: true });
+    const plain = processWith(10, ['cpuPercent', 'rssBytes', 'heapUsedBytes'], 30);
+    const agent = processWith(11, ['cpuPercent', 'rssBytes', 'heapUsedBytes', 'fancyNewCount'], 30, { agent: true });
     const message = buildHydration(input([plain, agent], { now: T0 + 29_000 }));
     assert.deepEqual(Object.keys(message.history[0]!.series), ['cpuPercent', 'rssBytes']);
-    assert.deepEqual(Object.keys(message.history[1]!.series).sort(), ['cpuPercent', 'fancyNewCount', 'heapUsed', 'rssBytes']);
-    assert.deepEqual(message.catalog.map((d) => d.key), ['cpuPercent', 'rssBytes', 'heapUsed', 'fancyNewCount']);
+    assert.deepEqual(Object.keys(message.history[1]!.series).sort(), ['cpuPercent', 'fancyNewCount', 'heapUsedBytes', 'rssBytes']);
+    assert.deepEqual(message.catalog.map((d) => d.key), ['cpuPercent', 'rssBytes', 'heapUsedBytes', 'fancyNewCount']);
     assert.equal(message.catalog[3]!.chart, 'series:fancyNewCount');
     assert.equal(message.processes[1]!.agent, true);
     assert.equal(message.processes[0]!.agent, false);
@@ -127,7 +127,7 @@ describe('buildHydration', () => {
 
 describe('catalogOf and describeSeries', () => {
   it('describes known series with units and shared charts', () => {
-    assert.equal(describeSeries('heapAfterGc').chart, describeSeries('heapUsed').chart);
+    assert.equal(describeSeries('heapAfterGcBytes').chart, describeSeries('heapUsedBytes').chart);
     assert.equal(describeSeries('rssBytes').unit, 'bytes');
     assert.equal(describeSeries('eventLoopUtilization').unit, 'ratio');
     assert.equal(describeSeries('queueBytes').unit, 'bytes');
@@ -142,8 +142,8 @@ describe('catalogOf and describeSeries', () => {
 
 describe('TickDeltaBuilder', () => {
   it('sends appeared, changed and exited rows once, and one value per series', () => {
-    const a = processWith(1, ['cpuPercent', 'rssBytes', 'heapUsed'], 5);
-    const b = processWith(2, ['cpuPercent', 'rssBytes', 'heapUsed'], 5);
+    const a = processWith(1, ['cpuPercent', 'rssBytes', 'heapUsedBytes'], 5);
+    const b = processWith(2, ['cpuPercent', 'rssBytes', 'heapUsedBytes'], 5);
     const builder = new TickDeltaBuilder();
     builder.reset(buildHydration(input([a])));
     let origin = 'Terminal: dev';
@@ -164,17 +164,17 @@ describe('TickDeltaBuilder', () => {
   });
 
   it('announces a series the first time it has a value (an agent connected)', () => {
-    const p = processWith(1, ['cpuPercent', 'rssBytes', 'heapUsed'], 3);
+    const p = processWith(1, ['cpuPercent', 'rssBytes', 'heapUsedBytes'], 3);
     const builder = new TickDeltaBuilder();
     builder.reset(buildHydration(input([p])));
-    p.history.append(T0 + 3000, { cpuPercent: 1, rssBytes: 2, heapUsed: 3 });
+    p.history.append(T0 + 3000, { cpuPercent: 1, rssBytes: 2, heapUsedBytes: 3 });
     const tick = builder.build(T0 + 3000, [p], () => null);
-    assert.deepEqual(tick.newSeries.map((d) => d.key), ['heapUsed']);
+    assert.deepEqual(tick.newSeries.map((d) => d.key), ['heapUsedBytes']);
     assert.deepEqual(builder.build(T0 + 3000, [p], () => null).newSeries, []);
   });
 
   it('stays far below 16 KB per tick for 10 processes x 8 series', () => {
-    const keys = ['cpuPercent', 'rssBytes', 'heapUsed', 'heapTotal', 'heapAfterGc', 'external', 'eventLoopDelayP99', 'activeHandles'];
+    const keys = ['cpuPercent', 'rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'heapAfterGcBytes', 'externalBytes', 'eventLoopDelayP99Ms', 'activeHandles'];
     const processes = Array.from({ length: 10 }, (_, i) => processWith(100 + i, keys, 3, { agent: true }));
     const builder = new TickDeltaBuilder();
     builder.reset(buildHydration(input(processes)));

@@ -6,7 +6,7 @@ import type { DashboardProcess } from '../../../src/extension/dashboard/dashboar
 const T0 = Date.UTC(2025, 0, 31, 10, 0, 0);
 
 function processWith(pid: number, name: string, rows: Record<string, number>[]): DashboardProcess {
-  const keys = ['cpuPercent', 'rssBytes', 'heapUsed'];
+  const keys = ['cpuPercent', 'rssBytes', 'heapUsedBytes'];
   const history = new SampleHistory<string>(keys, { recentCapacity: 100, archiveStepMs: 30_000, archiveCapacity: 10 });
   rows.forEach((values, i) => history.append(T0 + i * 1000, values));
   return { key: `${pid}@${T0}`, info: { pid, ppid: 1, startTime: T0 - 5000, name, command: `node ${name}, "x".js`, cwd: '/w' }, history };
@@ -36,7 +36,7 @@ describe('buildCsv', () => {
 
 describe('buildRecording', () => {
   it('writes a self-describing header, then samples with t in seconds and only present fields', () => {
-    const p = processWith(42, 'leaky', [{ cpuPercent: 1, rssBytes: 10 }, { cpuPercent: 2, rssBytes: 20, heapUsed: 5 }]);
+    const p = processWith(42, 'leaky', [{ cpuPercent: 1, rssBytes: 10 }, { cpuPercent: 2, rssBytes: 20, heapUsedBytes: 5 }]);
     const lines = buildRecording({ process: p, origin: 'Terminal: dev', range: 'session', now: T0 + 1000, intervalMs: 1000, recorder: 'test', recorderVersion: '0.1.0', platform: 'linux-x64' })
       .trimEnd()
       .split('\n')
@@ -48,10 +48,10 @@ describe('buildRecording', () => {
     assert.equal(header.startTime, T0);
     assert.deepEqual(header.process, { pid: 42, ppid: 1, name: 'leaky', command: 'node leaky, "x".js', startTime: T0 - 5000, cwd: '/w', origin: 'Terminal: dev', agent: false });
     assert.deepEqual(header.series.rssBytes, { unit: 'bytes', label: 'Memory (RSS)', source: 'os' });
-    assert.equal(header.series.heapUsed.source, 'agent');
+    assert.equal(header.series.heapUsedBytes.source, 'agent');
     assert.deepEqual(lines.slice(1), [
       { type: 'sample', t: 0, cpuPercent: 1, rssBytes: 10 },
-      { type: 'sample', t: 1, cpuPercent: 2, rssBytes: 20, heapUsed: 5 },
+      { type: 'sample', t: 1, cpuPercent: 2, rssBytes: 20, heapUsedBytes: 5 },
     ]);
   });
 });
