@@ -28,4 +28,9 @@ export interface LeakVerdict {
   readonly secondsToLimit?: number;
   /** When this verdict was computed, ms since the epoch (the time of the newest sample used). */
   readonly time: number;
+  /**
+   * 'steady' verdicts only: the trend test saw growth, but it is not yet a leak (heapUsed growth
+   * that has not survived a major GC may be garbage waiting to be collected).
+   */
+  readonly suspected?: boolean;
 }

@@ -1,0 +1,123 @@
+import type { ObservedVitals } from '../recording/recordingFormat';
+import { DEFAULT_LEAK_TREND_OPTIONS, LeakTrendDetector, MIN_HANDLE_RATE, type LeakConfirmation, type LeakTrendOptions } from './LeakTrendDetector';
+import type { LeakSignal, LeakVerdict } from './LeakVerdict';
+
+/** Options of a LeakDetectorSet. */
+export interface LeakDetectorSetOptions {
+  /** Overrides of the trend parameters (for every signal). */
+  readonly trend?: Partial<LeakTrendOptions>;
+  /** V8's heap size limit of the process in bytes, when known (gives secondsToLimit on heap verdicts). */
+  readonly heapLimitBytes?: number;
+}
+
+/** Handle types tracked per process at most (the agent reports at most 64; leaks are in the common ones). */
+const MAX_HANDLE_TYPES = 16;
+/** Major GCs remembered for confirming heapUsed growth (a window holds far fewer). */
+const MAX_GC_EVENTS = 32;
+/** Share of the trend's growth that must still be there after a major GC to confirm it. */
+const SURVIVING_SHARE = 0.25;
+
+/**
+ * The leak detectors of one process, one per signal: heap after major GC (the cleanest: one point
+ * per major GC), heapUsed (its lower envelope, sooner than heapAfterGc where major GCs are rare),
+ * external memory (`external` already includes arrayBuffers), RSS, and the live handle count of
+ * each resource type. Signals appear as the samples carry them.
+ *
+ * Two rules keep Node's normal behaviour from looking like a leak:
+ * - Between major GCs the old space fills with promoted garbage, so heapUsed's floor rises in
+ *   every busy program. heapUsed growth is a leak only once a major GC after its onset left at
+ *   least a quarter of the growth in place (SURVIVING_SHARE); until then it is 'steady' with
+ *   `suspected`.
+ * - RSS is watched only while the process has no agent heap figures: with them, heap and external
+ *   explain a Node process's memory, and its RSS also grows with heap pages V8 keeps committed.
+ */
+export class LeakDetectorSet {
+  private readonly detectors = new Map<LeakSignal, LeakTrendDetector>();
+  private readonly trend: LeakTrendOptions;
+  private lastGcMajor: number | undefined;
+  private lastHeapAfterGc: number | undefined;
+  private firstTime: number | undefined;
+  private hasHeapFigures = false;
+  /** Recent major GCs: time and heapAfterGc, oldest first (bounded). */
+  private readonly gcEvents: Array<{ readonly time: number; readonly heapAfterGc: number }> = [];
+
+  constructor(private readonly options: LeakDetectorSetOptions = {}) {
+    this.trend = { ...DEFAULT_LEAK_TREND_OPTIONS, ...options.trend };
+  }
+
+  /** Feeds what was observed at time (ms since the epoch); returns the verdicts whose state changed. */
+  observe(time: number, vitals: ObservedVitals): LeakVerdict[] {
+    const changed: LeakVerdict[] = [];
+    this.firstTime ??= time;
+    const feed = (signal: LeakSignal, value: number | undefined) => {
+      const detector = this.detector(signal);
+      if (!detector) return;
+      const before = detector.verdict.state;
+      const verdict = value === undefined ? detector.tick(time) : detector.add(time, value);
+      if (verdict && verdict.state !== before) changed.push(verdict);
+    };
+    if (vitals.heapUsedBytes !== undefined && !this.hasHeapFigures) {
+      this.hasHeapFigures = true;
+      this.detectors.delete('rss');
+    }
+    if (vitals.rssBytes !== undefined && !this.hasHeapFigures) feed('rss', vitals.rssBytes);
+    const afterGc = this.newHeapAfterGc(vitals);
+    if (afterGc !== undefined) {
+      this.gcEvents.push({ time, heapAfterGc: afterGc });
+      if (this.gcEvents.length > MAX_GC_EVENTS) this.gcEvents.shift();
+    }
+    if (vitals.heapUsedBytes !== undefined) feed('heapUsed', vitals.heapUsedBytes);
+    if (vitals.externalBytes !== undefined) feed('external', vitals.externalBytes);
+    if (vitals.heapAfterGcBytes !== undefined || this.detectors.has('heapAfterGc')) feed('heapAfterGc', afterGc);
+    if (vitals.activeResources) {
+      for (const type of Object.keys(vitals.activeResources)) this.detector(`handles:${type}`);
+      for (const [signal] of this.detectors) {
+        if (signal.startsWith('handles:')) feed(signal, vitals.activeResources[signal.slice('handles:'.length)] ?? 0);
+      }
+    }
+    return changed;
+  }
+
+  /** The newest verdict of every signal. */
+  verdicts(): LeakVerdict[] {
+    return [...this.detectors.values()].map((d) => d.verdict);
+  }
+
+  /** The verdicts currently saying 'leak'. */
+  leaks(): LeakVerdict[] {
+    return this.verdicts().filter((v) => v.state === 'leak');
+  }
+
+  /** Whether a major GC after the growth's onset left at least SURVIVING_SHARE of the growth in place. */
+  private readonly survivedMajorGc: LeakConfirmation = (verdict, detector) => {
+    const onset = verdict.onsetTime;
+    if (onset === undefined) return false;
+    const before = detector.valueAt(onset);
+    if (before === undefined) return false;
+    const minGap = this.trend.bucketSeconds * 1000;
+    return this.gcEvents.some((gc) => gc.time >= onset + minGap && gc.heapAfterGc - before >= SURVIVING_SHARE * verdict.rate * ((gc.time - onset) / 1000));
+  };
+
+  /** heapAfterGc when a major GC happened since the previous sample, else undefined (the value is a repeat). */
+  private newHeapAfterGc(vitals: ObservedVitals): number | undefined {
+    const value = vitals.heapAfterGcBytes;
+    if (value === undefined) return undefined;
+    const isNew = vitals.gcMajor !== undefined ? vitals.gcMajor !== this.lastGcMajor : value !== this.lastHeapAfterGc;
+    this.lastGcMajor = vitals.gcMajor;
+    this.lastHeapAfterGc = value;
+    return isNew ? value : undefined;
+  }
+
+  private detector(signal: LeakSignal): LeakTrendDetector | undefined {
+    let detector = this.detectors.get(signal);
+    if (detector) return detector;
+    const isHandles = signal.startsWith('handles:');
+    if (isHandles && [...this.detectors.keys()].filter((s) => s.startsWith('handles:')).length >= MAX_HANDLE_TYPES) return undefined;
+    const kind = isHandles ? 'handles' : signal === 'rss' ? 'rss' : signal === 'external' ? 'external' : 'heap';
+    const trend = isHandles ? { ...this.trend, minRate: MIN_HANDLE_RATE } : this.trend;
+    const confirmation = signal === 'heapUsed' ? this.survivedMajorGc : undefined;
+    detector = new LeakTrendDetector(kind, signal, trend, kind === 'heap' ? this.options.heapLimitBytes : undefined, this.firstTime, confirmation);
+    this.detectors.set(signal, detector);
+    return detector;
+  }
+}

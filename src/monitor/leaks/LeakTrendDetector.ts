@@ -1,0 +1,239 @@
+import type { LeakKind, LeakSignal, LeakVerdict } from './LeakVerdict';
+import { mannKendall, theilSen } from './trendStatistics';
+
+/** Parameters of a LeakTrendDetector; the defaults are principled, not fitted to a corpus. */
+export interface LeakTrendOptions {
+  /** Width of a bucket: each bucket keeps the lowest value seen in it (the memory that survived). */
+  readonly bucketSeconds: number;
+  /** Buckets in the sliding window the trend is tested over. */
+  readonly windowBuckets: number;
+  /** Buckets needed before any verdict other than 'warming-up'. */
+  readonly minBuckets: number;
+  /** The process's first seconds are start-up: a leak needs growth in the window's newest half after them (at least 3 buckets). */
+  readonly startupSeconds: number;
+  /** One-sided significance level of the Mann-Kendall test to call a leak. */
+  readonly alpha: number;
+  /** Significance level below which an existing leak verdict is kept (hysteresis: no flapping). */
+  readonly alphaKeep: number;
+  /** Confidence level of the Theil-Sen interval; its lower bound must be above zero. */
+  readonly confidence: number;
+  /** Growth is sustained while the newest half's rate (its upper bound, once a leak) is at least this fraction of the window's rate. */
+  readonly sustainedFraction: number;
+  /** Slowest growth worth calling a leak, in units per second (practical significance). */
+  readonly minRate: number;
+}
+
+/**
+ * A second opinion a detector asks before it calls growth a leak (the heap's: "did the growth
+ * survive a major GC?"). Gets the would-be verdict and the detector (for its window values).
+ */
+export type LeakConfirmation = (verdict: LeakVerdict, detector: LeakTrendDetector) => boolean;
+
+/** Defaults: 5 s buckets, a 3-minute window, 30 s of data and a start-up minute before a verdict. */
+export const DEFAULT_LEAK_TREND_OPTIONS: LeakTrendOptions = {
+  bucketSeconds: 5,
+  windowBuckets: 36,
+  // Six strictly rising points are the fewest that pass alpha = 0.01 (p = 0.0041).
+  minBuckets: 6,
+  startupSeconds: 60,
+  alpha: 0.01,
+  alphaKeep: 0.05,
+  confidence: 0.95,
+  sustainedFraction: 0.5,
+  // 4 KiB/s is 14 MiB an hour: slower growth is not worth an alarm on a developer's machine.
+  minRate: 4096,
+};
+
+/** Slowest handle growth worth calling a leak: one handle a minute. */
+export const MIN_HANDLE_RATE = 1 / 60;
+
+/**
+ * An online trend detector for one signal of one process. Samples are folded into fixed-width
+ * buckets that keep their lowest value (the lower envelope: what survived the GCs and the bursts);
+ * at each closed bucket the newest `windowBuckets` buckets are tested for a monotonic upward trend
+ * (Mann-Kendall) and the rate is estimated with its confidence interval (Theil-Sen). A leak needs a
+ * significant trend, a rate interval above zero and above `minRate`, and growth that is sustained in
+ * the newest half of the window (a plateau after a warm-up, a bounded cache that reached its limit
+ * and saturating growth all fail that). State is a fixed-size window: O(1) memory, O(1) work per
+ * sample and O(window^2) per closed bucket.
+ */
+export class LeakTrendDetector {
+  private readonly times: Float64Array;
+  private readonly values: Float64Array;
+  private count = 0;
+  private head = 0;
+  private bucketStart = NaN;
+  private bucketMin = Infinity;
+  private bucketMinTime = NaN;
+  private firstTime = NaN;
+  private current: LeakVerdict;
+  private onset: number | undefined;
+
+  constructor(
+    readonly kind: LeakKind,
+    readonly signal: LeakSignal,
+    private readonly options: LeakTrendOptions = DEFAULT_LEAK_TREND_OPTIONS,
+    /** The limit the signal runs into (V8's heap limit for heap signals), when known. */
+    private readonly limit?: number,
+    /** When the process was first observed (ms since the epoch), if before this signal's first value. */
+    originTime?: number,
+    /** Asked before each 'leak' verdict; a refusal gives 'steady' with `suspected: true`. */
+    private readonly confirmation?: LeakConfirmation,
+  ) {
+    if (originTime !== undefined) this.firstTime = originTime;
+    this.times = new Float64Array(options.windowBuckets);
+    this.values = new Float64Array(options.windowBuckets);
+    this.current = { kind, signal, state: 'warming-up', rate: 0, rateLow: 0, rateHigh: 0, confidence: 0, time: 0 };
+  }
+
+  /** The newest verdict. */
+  get verdict(): LeakVerdict {
+    return this.current;
+  }
+
+  /** Feeds one value measured at time (ms since the epoch); returns the verdict when a bucket closed, else undefined. */
+  add(time: number, value: number): LeakVerdict | undefined {
+    if (!Number.isFinite(value) || !Number.isFinite(time)) return undefined;
+    if (Number.isNaN(this.firstTime)) this.firstTime = time;
+    const width = this.options.bucketSeconds * 1000;
+    let closed: LeakVerdict | undefined;
+    if (!Number.isNaN(this.bucketStart) && time >= this.bucketStart + width) {
+      this.closeBucket();
+      closed = this.evaluate(time);
+      this.bucketStart = NaN;
+    }
+    if (Number.isNaN(this.bucketStart)) {
+      // Buckets are aligned to the first sample, so replaying a recording gives the live verdicts.
+      this.bucketStart = this.firstTime + Math.floor((time - this.firstTime) / width) * width;
+      this.bucketMin = Infinity;
+    }
+    if (value < this.bucketMin) {
+      this.bucketMin = value;
+      this.bucketMinTime = time;
+    }
+    return closed;
+  }
+
+  /** Notes that time passed without a value (e.g. no major GC): closes a due bucket. */
+  tick(time: number): LeakVerdict | undefined {
+    if (Number.isNaN(this.firstTime)) this.firstTime = time;
+    if (Number.isNaN(this.bucketStart) || time < this.bucketStart + this.options.bucketSeconds * 1000) return undefined;
+    this.closeBucket();
+    this.bucketStart = NaN;
+    return this.evaluate(time);
+  }
+
+  private closeBucket(): void {
+    if (this.bucketMin === Infinity) return;
+    const capacity = this.options.windowBuckets;
+    this.times[this.head] = this.bucketMinTime;
+    this.values[this.head] = this.bucketMin;
+    this.head = (this.head + 1) % capacity;
+    this.count = Math.min(capacity, this.count + 1);
+    this.bucketMin = Infinity;
+  }
+
+  /** The window's points, oldest first, times in seconds since the first sample. */
+  private window(): { t: number[]; v: number[] } {
+    const capacity = this.options.windowBuckets;
+    const t: number[] = [];
+    const v: number[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const k = (this.head - this.count + i + capacity) % capacity;
+      t.push((this.times[k]! - this.firstTime) / 1000);
+      v.push(this.values[k]!);
+    }
+    return { t, v };
+  }
+
+  private evaluate(now: number): LeakVerdict {
+    const o = this.options;
+    const base = { kind: this.kind, signal: this.signal, time: now };
+    if (this.count < o.minBuckets) {
+      this.onset = undefined;
+      return (this.current = { ...base, state: 'warming-up', rate: 0, rateLow: 0, rateHigh: 0, confidence: 0 });
+    }
+    const { t, v } = this.window();
+    // The newest half of the window, without start-up: growth must go on after start-up ends.
+    let recentStart = Math.min(t.length - 2, Math.floor(t.length / 2));
+    while (recentStart < t.length && t[recentStart]! < o.startupSeconds) recentStart++;
+    if (t.length - recentStart < 3) {
+      this.onset = undefined;
+      return (this.current = { ...base, state: 'warming-up', rate: 0, rateLow: 0, rateHigh: 0, confidence: 0 });
+    }
+    const trend = mannKendall(v);
+    const fit = theilSen(t, v, o.confidence);
+    const recent = theilSen(t.slice(recentStart), v.slice(recentStart), o.confidence);
+    const wasLeak = this.current.state === 'leak';
+    const alpha = wasLeak ? o.alphaKeep : o.alpha;
+    // A new leak needs the newest half to keep at least sustainedFraction of the window's pace (a
+    // plateau after a warm-up, a cache at its limit and saturation fail); an existing one is kept
+    // until even the upper bound of the newest half's rate falls below that (no flapping on noise).
+    const sustained = (wasLeak ? recent.slopeHigh : recent.slope) >= o.sustainedFraction * fit.slope;
+    const growing = trend.pIncreasing < alpha && fit.slopeLow > 0 && fit.slope >= o.minRate && sustained;
+    const confidence = 1 - trend.pIncreasing;
+    const measured = { rate: fit.slope, rateLow: fit.slopeLow, rateHigh: fit.slopeHigh, confidence };
+    if (!growing) {
+      this.onset = undefined;
+      return (this.current = { ...base, state: 'steady', ...measured });
+    }
+    const onset = this.onset ?? this.estimateOnset(t, v);
+    const level = v[v.length - 1]!;
+    const secondsToLimit = this.limit !== undefined && fit.slope > 0 ? Math.max(0, (this.limit - level) / fit.slope) : undefined;
+    const leak: LeakVerdict = {
+      ...base,
+      state: 'leak',
+      ...measured,
+      onsetTime: onset,
+      ...(secondsToLimit !== undefined ? { secondsToLimit } : {}),
+    };
+    if (!wasLeak && this.confirmation && !this.confirmation(leak, this)) {
+      return (this.current = { ...base, state: 'steady', ...measured, suspected: true });
+    }
+    this.onset = onset;
+    return (this.current = leak);
+  }
+
+  /** The window's bucket value at or just before time (ms since the epoch); the oldest one if time is older. */
+  valueAt(time: number): number | undefined {
+    const capacity = this.options.windowBuckets;
+    let found: number | undefined;
+    for (let i = 0; i < this.count; i++) {
+      const k = (this.head - this.count + i + capacity) % capacity;
+      if (found === undefined || this.times[k]! <= time) found = this.values[k]!;
+      if (this.times[k]! > time) break;
+    }
+    return found;
+  }
+
+  /**
+   * Start of the growth: the split of the window that best fits "flat, then a straight line"
+   * (least squares over each candidate knee), in ms since the epoch.
+   */
+  private estimateOnset(t: number[], v: number[]): number {
+    const n = t.length;
+    let bestSse = Infinity;
+    let bestKnee = 0;
+    for (let k = 0; k < n - 2; k++) {
+      // Flat at the mean of the points before the knee, then a least-squares line through the knee value onwards.
+      let sse = 0;
+      let flatMean = 0;
+      for (let i = 0; i < k; i++) flatMean += v[i]!;
+      flatMean = k ? flatMean / k : v[0]!;
+      for (let i = 0; i < k; i++) sse += (v[i]! - flatMean) ** 2;
+      let sxx = 0;
+      let sxy = 0;
+      for (let i = k; i < n; i++) {
+        sxx += (t[i]! - t[k]!) ** 2;
+        sxy += (t[i]! - t[k]!) * (v[i]! - flatMean);
+      }
+      const b = sxx > 0 ? Math.max(0, sxy / sxx) : 0;
+      for (let i = k; i < n; i++) sse += (v[i]! - flatMean - b * (t[i]! - t[k]!)) ** 2;
+      if (sse < bestSse) {
+        bestSse = sse;
+        bestKnee = k;
+      }
+    }
+    return this.firstTime + t[bestKnee]! * 1000;
+  }
+}

@@ -1,0 +1,149 @@
+import { strict as assert } from 'node:assert';
+import { LeakDetectorSet } from '../../../src/monitor/leaks/LeakDetectorSet';
+import { LeakTrendDetector } from '../../../src/monitor/leaks/LeakTrendDetector';
+import type { LeakVerdict } from '../../../src/monitor/leaks/LeakVerdict';
+
+const MB = 1024 * 1024;
+const T0 = 1_700_000_000_000;
+
+/** A deterministic noise source (LCG), so a synthetic series is the same on every run. */
+function noise(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1664525 + 1013904223) % 2 ** 32;
+    return state / 2 ** 32 - 0.5;
+  };
+}
+
+/** Feeds value(t) at 1 Hz for `seconds`; returns every verdict with its t. */
+function replay(value: (t: number) => number, seconds: number, detector = new LeakTrendDetector('heap', 'heapUsed')): Array<LeakVerdict & { t: number }> {
+  const verdicts: Array<LeakVerdict & { t: number }> = [];
+  for (let t = 0; t <= seconds; t++) {
+    const v = detector.add(T0 + t * 1000, value(t));
+    if (v) verdicts.push({ ...v, t });
+  }
+  return verdicts;
+}
+
+const firstLeak = (verdicts: Array<LeakVerdict & { t: number }>) => verdicts.find((v) => v.state === 'leak');
+
+describe('LeakTrendDetector on synthetic series', () => {
+  const r = noise(42);
+  const sawtooth = (t: number, period: number, amplitude: number) => ((t % period) / period) * amplitude;
+  const healthy: Array<[string, (t: number) => number]> = [
+    ['a flat heap with noise', () => 50 * MB + r() * 2 * MB],
+    ['a GC saw-tooth (10 MB every 20 s) on a flat floor', (t) => 40 * MB + sawtooth(t, 20, 10 * MB) + r() * MB],
+    ['a 40 s warm-up to 30 MB, then a plateau', (t) => 10 * MB + Math.min(t, 40) * 0.75 * MB + r() * MB],
+    ['saturating growth (30 MB bound, time constant 30 s)', (t) => 10 * MB + 30 * MB * (1 - Math.exp(-t / 30)) + r() * 0.5 * MB],
+    ['bursts of 60 MB for 4 s every 15 s', (t) => 30 * MB + (t % 15 < 4 ? 60 * MB : 0) + r() * MB],
+    ['one step of 5 MB at 100 s', (t) => 30 * MB + (t >= 100 ? 5 * MB : 0) + r() * 0.2 * MB],
+    ['slow drift below the practical floor (500 B/s)', (t) => 30 * MB + 500 * t + r() * 1000],
+  ];
+  for (const [what, series] of healthy) {
+    it(`never calls ${what} a leak`, () => {
+      const verdicts = replay(series, 600);
+      assert.equal(firstLeak(verdicts), undefined, JSON.stringify(firstLeak(verdicts)));
+      assert.equal(verdicts.at(-1)!.state, 'steady');
+    });
+  }
+
+  const leaking: Array<[string, (t: number) => number, { rate: number; onset: number; within: number }]> = [
+    ['a steady 200 KB/s leak', (t) => 30 * MB + 200_000 * t + r() * 2 * MB, { rate: 200_000, onset: 0, within: 70 }],
+    ['a slow 30 KB/s leak under 1 MB of noise', (t) => 30 * MB + 30_000 * t + r() * MB, { rate: 30_000, onset: 0, within: 120 }],
+    ['a 100 KB/s leak hidden in a 10 MB saw-tooth', (t) => 40 * MB + sawtooth(t, 20, 10 * MB) + 100_000 * t, { rate: 100_000, onset: 0, within: 100 }],
+    ['a leak starting at 200 s after a flat start', (t) => 30 * MB + Math.max(0, t - 200) * 100_000 + r() * MB, { rate: 100_000, onset: 200, within: 60 }],
+    ['a staircase of 4 MB every 30 s', (t) => 30 * MB + Math.floor(t / 30) * 4 * MB + r() * 0.5 * MB, { rate: 4 * MB / 30, onset: 0, within: 150 }],
+  ];
+  for (const [what, series, expected] of leaking) {
+    it(`finds ${what}, its rate and its onset`, () => {
+      const verdicts = replay(series, 600);
+      const leak = firstLeak(verdicts);
+      assert.ok(leak, 'no leak verdict');
+      assert.ok(leak.t >= expected.onset && leak.t <= Math.max(expected.onset, 60) + expected.within, `detected at ${leak.t} s`);
+      const last = verdicts.at(-1)!;
+      assert.equal(last.state, 'leak');
+      assert.ok(last.rateLow <= expected.rate * 1.1 && last.rateHigh >= expected.rate * 0.9, `rate ${last.rate} [${last.rateLow}, ${last.rateHigh}]`);
+      assert.ok(Math.abs((leak.onsetTime! - T0) / 1000 - expected.onset) <= 40, `onset ${(leak.onsetTime! - T0) / 1000} s`);
+    });
+  }
+
+  it('is warming up until it has data and start-up is over', () => {
+    const verdicts = replay((t) => 30 * MB + 200_000 * t, 50);
+    assert.ok(verdicts.length > 0 && verdicts.every((v) => v.state === 'warming-up'));
+  });
+
+  it('projects the time to the limit when the limit is known', () => {
+    const detector = new LeakTrendDetector('heap', 'heapAfterGc', undefined, 200 * MB);
+    const last = replay((t) => 100 * MB + 100_000 * t, 120, detector).at(-1)!;
+    assert.equal(last.state, 'leak');
+    const expected = (200 * MB - (100 * MB + 100_000 * 120)) / 100_000;
+    assert.ok(Math.abs(last.secondsToLimit! - expected) < 10, `${last.secondsToLimit} vs ${expected}`);
+  });
+
+  it('keeps bounded state: the cost of a sample does not grow with the length of the run', () => {
+    const detector = new LeakTrendDetector('rss', 'rss');
+    const windowTimes = (detector as unknown as { times: Float64Array }).times.length;
+    replay((t) => 30 * MB + t * 1000, 5000, detector);
+    assert.equal((detector as unknown as { times: Float64Array }).times.length, windowTimes);
+  });
+});
+
+describe('LeakDetectorSet', () => {
+  it('follows heap, external, RSS and each handle type; heapAfterGc only at new major GCs', () => {
+    const set = new LeakDetectorSet();
+    const changes: LeakVerdict[] = [];
+    for (let t = 0; t <= 300; t++) {
+      changes.push(...set.observe(T0 + t * 1000, {
+        rssBytes: 80 * MB,
+        heapUsedBytes: 20 * MB + (t % 10) * MB,
+        // A major GC every 10 s; between GCs the agent repeats the last value.
+        heapAfterGcBytes: 15 * MB,
+        gcMajor: Math.floor(t / 10),
+        externalBytes: 2 * MB,
+        activeResources: { Timeout: 2 + Math.floor(t / 2), TCPSocketWrap: 4 },
+      }));
+    }
+    const bySignal = new Map(set.verdicts().map((v) => [v.signal, v]));
+    // RSS is not watched once the agent's heap figures explain the process's memory.
+    assert.deepEqual([...bySignal.keys()].sort(), ['external', 'handles:TCPSocketWrap', 'handles:Timeout', 'heapAfterGc', 'heapUsed']);
+    assert.equal(bySignal.get('handles:Timeout')!.state, 'leak');
+    assert.ok(Math.abs(bySignal.get('handles:Timeout')!.rate - 0.5) < 0.05);
+    for (const signal of ['heapUsed', 'heapAfterGc', 'external', 'handles:TCPSocketWrap'] as const) assert.equal(bySignal.get(signal)!.state, 'steady', signal);
+    assert.ok(changes.some((v) => v.signal === 'handles:Timeout' && v.state === 'leak'));
+  });
+
+  /** heapUsed rising for `period` s between major GCs, back to `floor(t)` at each; heapAfterGc reports the floor. */
+  function gcSawtooth(set: LeakDetectorSet, seconds: number, period: number, floor: (t: number) => number): LeakVerdict[] {
+    const changes: LeakVerdict[] = [];
+    for (let t = 0; t <= seconds; t++) {
+      const cycle = Math.floor(t / period);
+      const gcTime = cycle * period;
+      changes.push(...set.observe(T0 + t * 1000, {
+        heapUsedBytes: floor(t) + (t - gcTime) * 150_000,
+        ...(cycle > 0 ? { heapAfterGcBytes: floor(gcTime), gcMajor: cycle } : { gcMajor: 0 }),
+      }));
+    }
+    return changes;
+  }
+
+  it('does not call promoted garbage a leak: heapUsed rising for 90 s between major GCs that take it back', () => {
+    const set = new LeakDetectorSet();
+    const changes = gcSawtooth(set, 400, 90, () => 30 * MB);
+    assert.deepEqual(changes.filter((v) => v.state === 'leak'), []);
+    assert.equal(set.verdicts().find((v) => v.signal === 'heapUsed')!.state, 'steady');
+  });
+
+  it('confirms heapUsed growth as a leak at the first major GC that keeps it', () => {
+    const set = new LeakDetectorSet();
+    const changes = gcSawtooth(set, 400, 90, (t) => 30 * MB + t * 60_000);
+    const leak = changes.find((v) => v.signal === 'heapUsed' && v.state === 'leak');
+    assert.ok(leak, 'no heapUsed leak');
+    assert.ok(leak.time >= T0 + 90_000, 'a leak before any major GC confirmed it');
+  });
+
+  it('sees a non-Node process through RSS alone', () => {
+    const set = new LeakDetectorSet();
+    for (let t = 0; t <= 200; t++) set.observe(T0 + t * 1000, { rssBytes: 10 * MB + t * 50_000, cpuPercent: 3 });
+    assert.deepEqual(set.leaks().map((v) => v.signal), ['rss']);
+  });
+});

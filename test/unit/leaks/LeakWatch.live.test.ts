@@ -1,0 +1,54 @@
+/**
+ * The live path end to end: a real Monitor (worker thread sampling /proc) with a real AgentServer,
+ * real Node programs with the agent injected, and a LeakWatch on top. The trend parameters are
+ * shortened (1 s buckets, no start-up allowance) so that a run takes seconds, not minutes; the
+ * decision rules are the defaults'.
+ */
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import { AgentServer } from '../../../src/monitor/agents/AgentServer';
+import { LeakWatch, type LeakVerdictChange } from '../../../src/monitor/leaks/LeakWatch';
+import { Monitor } from '../../../src/monitor/Monitor';
+import { assertAgentBuilt, nextEvent, ProgramDirectory } from '../agent/agentPrograms';
+
+const WORKER = join(__dirname, '../../../../dist/monitorWorker.js');
+
+describe('LeakWatch on a live Monitor with the Node agent', function () {
+  this.timeout(60_000);
+  let server: AgentServer;
+  let monitor: Monitor;
+  let programs: ProgramDirectory;
+  let watch: LeakWatch;
+
+  before(() => assertAgentBuilt());
+  beforeEach(async () => {
+    server = await AgentServer.listen();
+    monitor = new Monitor({ intervalMs: 500, historyMinutes: 1, workerScript: WORKER, agents: server });
+    programs = new ProgramDirectory();
+    watch = new LeakWatch(monitor, { trend: { bucketSeconds: 1, windowBuckets: 20, minBuckets: 6, startupSeconds: 0 } });
+  });
+  afterEach(() => {
+    watch.dispose();
+    monitor.dispose();
+    programs.dispose();
+    server.dispose();
+  });
+
+  it('reports the timer leak of a leaking program and nothing for an idle one watched alongside', async () => {
+    const leaky = programs.start(programs.write('timers.js', 'setInterval(() => { const kept = "k".repeat(100); setInterval(() => kept.length, 1000); }, 200);'), true, server.environment());
+    const idle = programs.start(programs.write('idle.js', 'setInterval(() => undefined, 1000);'), true, server.environment());
+    monitor.setRoots('test', [leaky.pid!, idle.pid!]);
+    const changes: LeakVerdictChange[] = [];
+    watch.onDidChangeVerdict((c) => changes.push(c));
+
+    const leak = await nextEvent(watch.onDidChangeVerdict, (c) => c.pid === leaky.pid && c.verdict.state === 'leak', 45_000);
+    assert.equal(leak.verdict.signal, 'handles:Timeout');
+    assert.equal(leak.verdict.kind, 'handles');
+    // About 5 timers a second are started and never cleared.
+    assert.ok(leak.verdict.rateLow <= 5 && leak.verdict.rateHigh >= 3, `rate ${leak.verdict.rate} [${leak.verdict.rateLow}, ${leak.verdict.rateHigh}]`);
+    assert.deepEqual(changes.filter((c) => c.pid === idle.pid && c.verdict.state === 'leak'), []);
+    const idleKey = monitor.get(idle.pid!)!.key;
+    assert.ok(watch.verdicts(idleKey).some((v) => v.signal === 'heapUsed'), 'the idle program has agent signals');
+    assert.deepEqual(watch.leaking().map((p) => p.pid), [leaky.pid]);
+  });
+});
