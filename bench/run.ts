@@ -3,7 +3,9 @@
  * ratios against a baseline measured in the same run; nothing here gates CI.
  */
 import * as dashboardRender from './dashboardRender.bench';
+import * as diagnosis from './diagnosis.bench';
 import * as agentOverhead from './agentOverhead.bench';
+import * as leakQuality from './leakQuality.bench';
 import * as processSampling from './processSampling.bench';
 import type { BenchResult } from './processSampling.bench';
 
@@ -16,6 +18,8 @@ const BENCHES: ReadonlyArray<[name: string, module: BenchModule]> = [
   ['processSampling', processSampling],
   ['dashboardRender', dashboardRender],
   ['agentOverhead', agentOverhead],
+  ['diagnosis', diagnosis],
+  ['leakQuality', leakQuality],
 ];
 
 async function main(): Promise<void> {

@@ -2,7 +2,7 @@
 // webview, tests, benchmarks) comes from this script.
 //   node scripts/build.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
-import { readdirSync, readFileSync, statSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, rmSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -63,12 +63,32 @@ const agentHasNoDependencies = {
   },
 };
 
+/** Copies @vscode/v8-heap-parser's WebAssembly beside dist/diagnosisWorker.js (the bundled loader reads it from its own folder). */
+const copyHeapParserWasm = {
+  name: 'copy-heap-parser-wasm',
+  setup(build) {
+    build.onEnd((result) => {
+      if (result.errors.length) return;
+      const wasm = join(root, 'node_modules/@vscode/v8-heap-parser/pkg/nodejs/v8_heap_parser_bg.wasm');
+      mkdirSync(join(root, 'dist'), { recursive: true });
+      copyFileSync(wasm, join(root, 'dist/v8_heap_parser_bg.wasm'));
+    });
+  },
+};
+
 const builds = [
   {
     ...nodeCommon,
     entryPoints: { extension: 'src/extension/extension.ts', monitorWorker: 'src/monitor/monitorWorker.ts' },
     outdir: 'dist',
     external: ['vscode'],
+  },
+  {
+    ...nodeCommon,
+    // Diagnose Leaks' analysis worker; @vscode/v8-heap-parser reads its .wasm from beside the bundle.
+    entryPoints: { diagnosisWorker: 'src/monitor/diagnosis/diagnosisWorker.ts' },
+    outdir: 'dist',
+    plugins: [copyHeapParserWasm],
   },
   {
     ...nodeCommon,

@@ -24,7 +24,12 @@ export class RecorderRefusal extends Error {}
 export class DiagnosticRecorder {
   private busy = false;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly sessions = new Set<Session>();
+  /**
+   * One inspector session for the recorder's lifetime: disconnecting a session (or
+   * HeapProfiler.disable) makes V8 clear its heap object ids, and Diagnose Leaks matches objects
+   * across snapshots by those ids.
+   */
+  private session: Session | undefined;
 
   /** What a heap snapshot of this process will cost; throws RecorderRefusal when memory is too short. */
   estimateHeapSnapshot(): CostEstimate {
@@ -107,7 +112,7 @@ export class DiagnosticRecorder {
         await post(session, 'HeapProfiler.startSampling', { samplingInterval: intervalBytes });
         await this.sleep(seconds * 1000);
         const { profile } = (await post(session, 'HeapProfiler.stopSampling')) as { profile: unknown };
-        await post(session, 'HeapProfiler.disable');
+        // No HeapProfiler.disable: it clears the heap object ids that snapshot diffs rely on.
         writeJson(path, profile);
         return fileResult(path, started);
       }),
@@ -118,8 +123,8 @@ export class DiagnosticRecorder {
   dispose(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    for (const session of this.sessions) session.disconnect();
-    this.sessions.clear();
+    this.session?.disconnect();
+    this.session = undefined;
     this.busy = false;
   }
 
@@ -138,16 +143,13 @@ export class DiagnosticRecorder {
   }
 
   private async withSession<T>(work: (session: Session) => Promise<T>): Promise<T> {
-    const inspector: typeof Inspector = lazyBuiltin('node:inspector');
-    const session = new inspector.Session();
-    session.connect();
-    this.sessions.add(session);
-    try {
-      return await work(session);
-    } finally {
-      this.sessions.delete(session);
-      session.disconnect();
+    if (!this.session) {
+      const inspector: typeof Inspector = lazyBuiltin('node:inspector');
+      const session = new inspector.Session();
+      session.connect();
+      this.session = session;
     }
+    return work(this.session);
   }
 
   /** An unref'd wait: a recording never keeps the program alive. */

@@ -3,13 +3,21 @@
  * diagnostics on stderr; exit codes: the watched command's own, 0 after watching a PID, 2 for usage errors.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
+import { AgentServer } from '../monitor/agents/AgentServer';
+import { nodeOptionsWithAgent } from '../monitor/agents/agentNodeOptions';
 import { Monitor } from '../monitor/Monitor';
+import { Recorder } from '../monitor/recording/Recorder';
+import { analyzeCommand } from './analyzeCommand';
 import { CliUsageError, parseCliArguments, USAGE, type CliInvocation } from './cliArguments';
+import { diagnoseCommand } from './diagnoseCommand';
 
 declare const PROCESS_VITALS_VERSION: string | undefined;
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'diagnose') return diagnoseCommand(argv.slice(1));
   let invocation: CliInvocation;
   try {
     invocation = parseCliArguments(argv);
@@ -26,12 +34,24 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${typeof PROCESS_VITALS_VERSION === 'string' ? PROCESS_VITALS_VERSION : 'dev'}\n`);
     return 0;
   }
+  if (invocation.kind === 'analyze') return analyzeCommand(invocation, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
   return watch(invocation);
 }
 
-function watch(invocation: Extract<CliInvocation, { kind: 'watch' }>): Promise<number> {
+/** The agent bundle beside this CLI bundle (dist/agent.js), when the build produced it. */
+function agentBundle(): string | undefined {
+  const path = join(__dirname, 'agent.js');
+  return existsSync(path) ? path : undefined;
+}
+
+async function watch(invocation: Extract<CliInvocation, { kind: 'watch' }>): Promise<number> {
   const print = (record: object) => process.stdout.write(`${JSON.stringify(record)}\n`);
-  const monitor = new Monitor({ intervalMs: invocation.intervalMs, historyMinutes: 1 });
+  // A command we start gets the Node agent (heap, GC, handles), as terminals of the extension do.
+  const agentPath = invocation.command && !invocation.noAgent ? agentBundle() : undefined;
+  const agents = agentPath ? await AgentServer.listen() : undefined;
+  agents?.onWarning((warning) => process.stderr.write(`process-vitals: ${warning.message}\n`));
+  const monitor = new Monitor({ intervalMs: invocation.intervalMs, historyMinutes: 1, agents });
+  let recorder: Recorder | undefined;
 
   return new Promise<number>((resolve) => {
     let rootPid: number;
@@ -43,7 +63,9 @@ function watch(invocation: Extract<CliInvocation, { kind: 'watch' }>): Promise<n
     const finish = (code: number) => {
       clearInterval(keepAlive);
       clearTimeout(durationTimer);
+      recorder?.dispose();
       monitor.dispose();
+      agents?.dispose();
       resolve(code);
     };
 
@@ -72,14 +94,22 @@ function watch(invocation: Extract<CliInvocation, { kind: 'watch' }>): Promise<n
     });
     monitor.onWarning((warning) => process.stderr.write(`process-vitals: ${warning.message}\n`));
 
+    let stopCommand: (() => void) | undefined;
+    // When the duration ends, a command we started ends too (like timeout(1)); a watched PID is left alone.
     const durationTimer = invocation.durationSeconds
-      ? setTimeout(() => finish(exitCode), invocation.durationSeconds * 1000)
+      ? setTimeout(() => {
+        stopCommand?.();
+        finish(exitCode);
+      }, invocation.durationSeconds * 1000)
       : undefined;
 
     if (invocation.command) {
       const [file, ...args] = invocation.command;
       // The command's stdout goes to our stderr so that stdout stays pure JSON lines.
-      const child = spawn(file, args, { stdio: ['inherit', process.stderr, 'inherit'] });
+      const env = agents && agentPath
+        ? { ...process.env, ...agents.environment(), NODE_OPTIONS: nodeOptionsWithAgent(agentPath, process.env.NODE_OPTIONS) }
+        : process.env;
+      const child = spawn(file, args, { stdio: ['inherit', process.stderr, 'inherit'], env });
       childRunning = true;
       child.on('error', (error) => {
         process.stderr.write(`process-vitals: could not start ${file}: ${error.message}\n`);
@@ -98,11 +128,29 @@ function watch(invocation: Extract<CliInvocation, { kind: 'watch' }>): Promise<n
           else finish(130);
         });
       }
+      stopCommand = () => {
+        if (childRunning) child.kill('SIGTERM');
+      };
       if (child.pid === undefined) return;
       rootPid = child.pid;
     } else {
       rootPid = invocation.pid!;
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => finish(0));
+    }
+    if (invocation.record) {
+      try {
+        recorder = Recorder.toFile(monitor, invocation.record, {
+          pid: rootPid,
+          recorder: 'process-vitals cli',
+          recorderVersion: typeof PROCESS_VITALS_VERSION === 'string' ? PROCESS_VITALS_VERSION : 'dev',
+        });
+      } catch (error) {
+        process.stderr.write(`process-vitals: cannot write the recording ${invocation.record}: ${error instanceof Error ? error.message : String(error)}
+`);
+        stopCommand?.();
+        finish(1);
+        return;
+      }
     }
     monitor.setRoots('cli', [rootPid]);
   });

@@ -3,6 +3,7 @@
  * under them. Computed from the monitor's model on every tick; the view only renders it.
  * Pure: no vscode import, so it is unit-tested in plain Node.
  */
+import type { LeakVerdict } from '../monitor/leaks/LeakVerdict';
 import type { WatchedProcess } from '../monitor/Monitor';
 import { TreeItemKinds } from './contributions';
 import { formatBytes, formatDuration, formatPercent, shortenCommand } from './format';
@@ -53,7 +54,12 @@ const GROUP_PREFIX: Record<'terminal' | 'task' | 'debug', string> = { terminal: 
  * Builds the tree. A terminal is a group whose children are what runs in its shell; a task or a debug
  * session is a group holding its root process; watched and orphaned roots share one group each.
  */
-export function buildProcessTree(origins: readonly OriginRoot[], processes: readonly WatchedProcess[], now = Date.now()): ProcessTreeNode[] {
+export function buildProcessTree(
+  origins: readonly OriginRoot[],
+  processes: readonly WatchedProcess[],
+  now = Date.now(),
+  leaksOf: (processKey: string) => readonly LeakVerdict[] = () => [],
+): ProcessTreeNode[] {
   const byPid = new Map<number, WatchedProcess>();
   const childrenOf = new Map<number, WatchedProcess[]>();
   for (const p of processes) {
@@ -68,8 +74,8 @@ export function buildProcessTree(origins: readonly OriginRoot[], processes: read
     id: `${origin}/${p.key}`,
     contextValue,
     label: labelOf(p),
-    description: describe(p),
-    tooltip: tooltipOf(p, byPid.get(p.info.ppid), now),
+    description: describe(p, leaksOf(p.key)),
+    tooltip: tooltipOf(p, byPid.get(p.info.ppid), now, leaksOf(p.key)),
     pid: p.info.pid,
     processKey: p.key,
     command: p.info.command || p.info.name,
@@ -213,13 +219,15 @@ function labelOf(p: WatchedProcess): string {
   return p.info.command ? shortenCommand(p.info.command, 60) : p.info.name;
 }
 
-function describe(p: WatchedProcess): string {
+function describe(p: WatchedProcess, verdicts: readonly LeakVerdict[]): string {
   const sample = p.latest;
   if (!sample) return `${p.info.pid}`;
   const trend = trendOf(p.history.recent('rssBytes').values);
   const parts = [`${p.info.pid}`, formatPercent(sample.cpuPercent), `${formatBytes(sample.rssBytes)}${trend ? ` ${TREND_ARROW[trend]}` : ''}`];
   const agent = p.agent?.connected ? p.agent.latest : undefined;
   if (agent) parts.push(`heap ${formatBytes(agent.memory.heapUsed)}`, `loop ${formatMs(agent.eventLoopDelay.p99)}`);
+  const leak = worstLeak(verdicts);
+  if (leak) parts.push(`${leak.kind} leak? ${formatRate(leak)}`);
   return parts.join(' · ');
 }
 
@@ -229,7 +237,7 @@ function formatMs(ms: number): string {
   return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 }
 
-function tooltipOf(p: WatchedProcess, parent: WatchedProcess | undefined, now: number): string {
+function tooltipOf(p: WatchedProcess, parent: WatchedProcess | undefined, now: number, verdicts: readonly LeakVerdict[] = []): string {
   const lines = [
     p.info.command || p.info.name,
     `PID ${p.info.pid} · parent ${p.info.ppid}${parent ? ` (${parent.info.name})` : ''}`,
@@ -250,5 +258,18 @@ function tooltipOf(p: WatchedProcess, parent: WatchedProcess | undefined, now: n
       `Event loop p99 delay ${formatMs(r.eventLoopDelay.p99)} · utilization ${Math.round(r.eventLoopUtilization * 100)}% · ${handles} active handle${handles === 1 ? '' : 's'}`,
     );
   }
+  for (const v of verdicts.filter((x) => x.state === 'leak')) {
+    lines.push(`Leak suspected: ${v.signal} grows ${formatRate(v)} (${Math.round(v.confidence * 100)}% confidence)${v.onsetTime ? ` since ${new Date(v.onsetTime).toLocaleTimeString()}` : ''}`);
+  }
   return lines.join('\n');
+}
+
+/** The leak verdict to show first: the most confident one. */
+function worstLeak(verdicts: readonly LeakVerdict[]): LeakVerdict | undefined {
+  return verdicts.filter((v) => v.state === 'leak').sort((a, b) => b.confidence - a.confidence)[0];
+}
+
+/** A growth rate in its unit ("64 KB/s", "2.5 handles/s"). */
+function formatRate(v: LeakVerdict): string {
+  return v.kind === 'handles' ? `${v.rate.toFixed(1)} handles/s` : `${formatBytes(v.rate)}/s`;
 }

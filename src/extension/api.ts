@@ -34,8 +34,15 @@ export interface ProcessVitalsApi {
   getAgent(pid: number): { connectedAt: number; nodeVersion: string; heapUsed: number | undefined } | undefined;
   /** Whether the agent is injected into new terminals and launches, and if not, why. */
   getAgentInjectionState(): 'injected' | 'disabled' | 'untrusted' | 'unavailable';
+  /** The monitor's key (pid@startTime) of a watched PID. */
+  processKeyOf(pid: number): string | undefined;
   /** Open alerts (firing or acknowledged), worst first. */
   getAlerts(): Alert[];
+  /**
+   * Runs Diagnose Leaks on a watched process without asking (the caller has the user's consent) and
+   * opens its report; resolves with the verdict and the report's folder, or undefined when it did not run.
+   */
+  diagnoseLeaks(processKey: string, observeSeconds?: number): Promise<{ outcome: string; kinds: readonly string[]; summary: string; folder: string; markdown: string } | undefined>;
   /** Task processes that ended in this window, oldest first, with their exit codes. */
   getEndedTasks(): Array<{ name: string; pid: number; exitCode: number | undefined; endedAt: number }>;
 }

@@ -20,6 +20,9 @@ export const Commands = {
   acknowledgeAlert: 'processVitals.acknowledgeAlert',
   resolveAlert: 'processVitals.resolveAlert',
   revealProcess: 'processVitals.revealProcess',
+  takeHeapSnapshot: 'processVitals.takeHeapSnapshot',
+  takeCpuProfile: 'processVitals.takeCpuProfile',
+  whyIsItStillRunning: 'processVitals.whyIsItStillRunning',
   showLog: 'processVitals.showLog',
 } as const;
 

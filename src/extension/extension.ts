@@ -3,6 +3,8 @@
  * disposable to context.subscriptions. Nothing else in the extension holds module-level state.
  */
 import * as vscode from 'vscode';
+import { renderDiagnosisMarkdown } from '../monitor/diagnosis/renderDiagnosisMarkdown';
+import { LeakWatch } from '../monitor/leaks/LeakWatch';
 import { Monitor, type MonitorWarning } from '../monitor/Monitor';
 import { AgentInjection } from './AgentInjection';
 import { AlertCenter } from './alerts/AlertCenter';
@@ -13,6 +15,7 @@ import { Commands, ContextKeys, PREFIX, Views } from './contributions';
 import { DashboardController } from './dashboard/DashboardController';
 import { originsByProcessKey } from './dashboard/dashboardData';
 import { DebugSessionTracker } from './DebugSessionTracker';
+import { DiagnosisCommands } from './diagnosis/DiagnosisCommands';
 import { OrphanTracker } from './OrphanTracker';
 import { pickProcessToWatch } from './pickProcessToWatch';
 import { ProcessTerminator } from './ProcessTerminator';
@@ -80,8 +83,17 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
   const statusBar = new VitalsStatusBar();
   // Disposed in reverse: the trackers go before the orphan keeper they hand processes to.
   context.subscriptions.push(treeModel, treeView, orphans, terminals, tasks, debugSessions, watchList, statusBar);
-  // Built before the render subscription below, so each tick's alerts are counted in that tick's status bar.
-  const alerts = new AlertCenter(monitor, log, context.workspaceState, readAlertConfiguration(), () => undefined, {
+  // Subscribed in this order on purpose: each tick updates the leak verdicts, then the alerts that read
+  // them, then (below) the tree and status bar that show both.
+  const leakWatch = new LeakWatch(monitor, {}, (error) => log.error(`Leak detector: ${String(error)}`));
+  context.subscriptions.push(leakWatch);
+  context.subscriptions.push(
+    leakWatch.onDidChangeVerdict(({ pid, verdict }) => {
+      if (verdict.state === 'leak') log.warn(`Leak suspected in PID ${pid}: ${verdict.signal} grows ${Math.round(verdict.rate)} /s (${Math.round(verdict.confidence * 100)}% confidence)`);
+      else log.debug(`PID ${pid}: ${verdict.signal} is ${verdict.state}`);
+    }),
+  );
+  const alerts = new AlertCenter(monitor, log, context.workspaceState, readAlertConfiguration(), (processKey) => leakWatch.verdicts(processKey), {
     diagnoseLeaks: (processKey) => void vscode.commands.executeCommand(Commands.diagnoseLeaks, processKey),
     openDashboard: (processKey) => void vscode.commands.executeCommand(Commands.openDashboard, processKey),
   });
@@ -101,7 +113,7 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
   const render = () => {
     const roots = origins();
     const processes = monitor.watched();
-    treeModel.update(buildProcessTree(roots, processes));
+    treeModel.update(buildProcessTree(roots, processes, Date.now(), (processKey) => leakWatch.verdicts(processKey)));
     const open = alerts.active();
     statusBar.update({
       totals: totalsOf(roots, processes),
@@ -163,6 +175,17 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     log.info(paused ? 'Monitoring paused by the user' : 'Monitoring resumed by the user');
     render();
   };
+
+  // Terminal shells are the terminals themselves: the dashboard and the pickers leave them out, like the status bar.
+  const visibleProcesses = () => {
+    const shells = new Set(origins().filter((o) => o.kind === 'terminal').map((o) => o.rootPid));
+    return monitor.watched().filter((p) => !shells.has(p.info.pid));
+  };
+
+  // From the palette no argument; from the Processes tree a tree element; from the Alerts tree an
+  // alert; from a notification or another extension a process key (pid@startTime).
+  const processKeyOf = (arg: unknown): string | undefined =>
+    typeof arg === 'string' ? arg : ProcessTreeView.nodeOf(arg)?.processKey ?? AlertsTreeView.alertOf(arg)?.processKey;
 
   const register = (id: string, handler: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
@@ -226,11 +249,7 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
   });
   const dashboard = new DashboardController({
     monitor,
-    // Terminal shells are the terminals themselves: like the status bar, the dashboard leaves them out.
-    processes: () => {
-      const shells = new Set(origins().filter((o) => o.kind === 'terminal').map((o) => o.rootPid));
-      return monitor.watched().filter((p) => !shells.has(p.info.pid));
-    },
+    processes: visibleProcesses,
     log,
     originsOf: () => originsByProcessKey(buildProcessTree(origins(), monitor.watched())),
     extensionUri: context.extensionUri,
@@ -239,12 +258,20 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
   });
   context.subscriptions.push(dashboard);
   // From a tree item the argument is the item's element: the dashboard opens focused on that process.
-  register(Commands.openDashboard, (arg) => dashboard.open(ProcessTreeView.nodeOf(arg)?.processKey));
-  register(Commands.diagnoseLeaks, () =>
-    vscode.window.showInformationMessage(
-      'Diagnose Leaks needs the Process Vitals Node agent and leak detector, which this version does not include yet. The Processes view shows each process\'s memory meanwhile.',
-    ),
-  );
+  register(Commands.openDashboard, (arg) => dashboard.open(processKeyOf(arg)));
+  const diagnosis = new DiagnosisCommands({
+    monitor,
+    leakWatch,
+    agents: () => agentInjection?.server,
+    storageDir: context.globalStorageUri.fsPath,
+    workerScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'diagnosisWorker.js').fsPath,
+    candidates: visibleProcesses,
+    log,
+  });
+  register(Commands.diagnoseLeaks, (arg) => diagnosis.diagnoseLeaks(processKeyOf(arg)));
+  register(Commands.takeHeapSnapshot, (arg) => diagnosis.takeHeapSnapshot(processKeyOf(arg)));
+  register(Commands.takeCpuProfile, (arg) => diagnosis.takeCpuProfile(processKeyOf(arg)));
+  register(Commands.whyIsItStillRunning, (arg) => diagnosis.whyIsItStillRunning(processKeyOf(arg)));
 
   void vscode.commands.executeCommand('setContext', ContextKeys.paused, false);
   render();
@@ -263,6 +290,13 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     },
     getAgentInjectionState: () => agentInjection?.state ?? 'unavailable',
     getAlerts: () => alerts.active().map((a) => ({ ...a })),
+    processKeyOf: (pid) => monitor.get(pid)?.key,
+    diagnoseLeaks: async (processKey, observeSeconds) => {
+      const report = await diagnosis.diagnoseLeaks(processKey, { ask: false, observeSeconds });
+      if (!report) return undefined;
+      const { outcome, kinds, summary } = report.verdict;
+      return { outcome, kinds, summary, folder: report.folder, markdown: renderDiagnosisMarkdown(report) };
+    },
   };
 }
 

@@ -138,3 +138,13 @@ describe('buildProcessTree without duplicates', () => {
     assert.deepEqual(tree[0].children.map((c) => c.pid), [20]);
   });
 });
+
+describe('buildProcessTree with leak verdicts', () => {
+  it('flags a leaking process in its description and explains it in the tooltip', () => {
+    const verdict = { kind: 'heap', signal: 'heapAfterGc', state: 'leak', rate: 64 * 1024, rateLow: 60 * 1024, rateHigh: 70 * 1024, confidence: 0.99, time: 0 } as const;
+    const tree = buildProcessTree([terminal], [watched(10, 1), watched(20, 10)], 1_000_000, (key) => (key === '20@1' ? [verdict] : []));
+    const node = tree[0].children[0];
+    assert.match(node.description, / · heap leak\? 64\.0 KB\/s$/);
+    assert.match(node.tooltip, /\nLeak suspected: heapAfterGc grows 64\.0 KB\/s \(99% confidence\)$/);
+  });
+});

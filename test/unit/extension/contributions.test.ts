@@ -13,7 +13,7 @@ describe('package.json contributions agree with contributions.ts', () => {
     assert.deepEqual(declared, Object.values(Commands).sort());
     for (const c of contributes.commands) {
       assert.equal(c.category, 'Process Vitals', c.command);
-      assert.match(c.title, /^[A-Z][a-z]*( [A-Z][a-z]*| PID)*(\.\.\.)?$/, `title case: ${c.title}`);
+      assert.match(c.title, /^[A-Z][a-z]*( [A-Z][a-z]*| [A-Z]{2,4})*(\.\.\.|\?)?$/, `title case: ${c.title}`);
     }
   });
 
