@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentServer } from '../src/monitor/agents/AgentServer';
 import { nodeOptionsWithAgent } from '../src/monitor/agents/agentNodeOptions';
-import type { BenchResult } from './processSampling.bench';
+import { runWhenStartedDirectly, type BenchResult } from './benchResult';
 
 const AGENT_BUNDLE = join(__dirname, '../../dist/agent.js');
 const HTTP_ROUNDS = 5;
@@ -291,20 +291,4 @@ export async function run(): Promise<BenchResult> {
   }
 }
 
-/** True when this file is the script node was started with (not when bundled into bench/run.js). */
-function startedDirectly(): boolean {
-  return /agentOverhead\.bench\.js$/.test(process.argv[1] ?? '');
-}
-
-if (startedDirectly()) {
-  run().then(
-    (result) => {
-      for (const line of result.lines) console.log(line);
-      console.log(JSON.stringify({ bench: result.name, ...result.figures }));
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenStartedDirectly('agentOverhead', run);

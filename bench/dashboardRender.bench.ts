@@ -17,7 +17,7 @@ import { chromium, type Page } from 'playwright-core';
 import { SampleHistory } from '../src/monitor/series/SampleHistory';
 import { buildHydration, TickDeltaBuilder, type DashboardProcess } from '../src/extension/dashboard/dashboardData';
 import { dashboardHtml } from '../src/extension/dashboard/dashboardHtml';
-import type { BenchResult } from './processSampling.bench';
+import { runWhenStartedDirectly, type BenchResult } from './benchResult';
 
 const PROCESSES = 10;
 const SERIES = ['cpuPercent', 'rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'heapAfterGcBytes', 'externalBytes', 'eventLoopDelayP99Ms', 'activeHandles'] as const;
@@ -257,15 +257,4 @@ export async function run(): Promise<BenchResult> {
   }
 }
 
-if (require.main === module) {
-  void run().then(
-    (result) => {
-      for (const line of result.lines) console.log(line);
-      console.log(JSON.stringify({ bench: result.name, ...result.figures }));
-    },
-    (error) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenStartedDirectly('dashboardRender', run);

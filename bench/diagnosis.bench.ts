@@ -17,7 +17,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AgentServer, type AgentConnectionInfo } from '../src/monitor/agents/AgentServer';
 import { nodeOptionsWithAgent } from '../src/monitor/agents/agentNodeOptions';
 import { DiagnosisAnalyzer } from '../src/monitor/diagnosis/DiagnosisAnalyzer';
-import type { BenchResult } from './processSampling.bench';
+import { runWhenStartedDirectly, type BenchResult } from './benchResult';
 
 const AGENT_BUNDLE = join(__dirname, '../../dist/agent.js');
 const WORKER = join(__dirname, '../../dist/diagnosisWorker.js');
@@ -161,9 +161,4 @@ export async function run(): Promise<BenchResult> {
   }
 }
 
-if (require.main === module) {
-  void run().then((result) => {
-    for (const line of result.lines) console.log(line);
-    console.log(JSON.stringify({ bench: result.name, ...result.figures }));
-  });
-}
+runWhenStartedDirectly('diagnosis', run);

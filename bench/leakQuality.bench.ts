@@ -15,7 +15,7 @@ import { DEFAULT_LEAK_TREND_OPTIONS, type LeakTrendOptions } from '../src/monito
 import type { Recording } from '../src/monitor/recording/recordingFormat';
 import { loadCorpus, loadTrace, type CorpusEntry } from './leakCorpus';
 import { NAIVE_DETECTORS, type ReplayedDetector } from './naiveLeakDetectors';
-import type { BenchResult } from './processSampling.bench';
+import { runWhenStartedDirectly, type BenchResult } from './benchResult';
 
 /** Leaks at least this fast must be found within the time-to-detect target. */
 const FAST_LEAK_BYTES_PER_SECOND = 30_000;
@@ -218,19 +218,4 @@ export async function run(): Promise<BenchResult> {
   return { name: 'leakQuality', lines, figures };
 }
 
-function startedDirectly(): boolean {
-  return /leakQuality\.bench\.js$/.test(process.argv[1] ?? '');
-}
-
-if (startedDirectly()) {
-  run().then(
-    (result) => {
-      for (const line of result.lines) console.log(line);
-      console.log(JSON.stringify({ bench: result.name, ...result.figures }));
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenStartedDirectly('leakQuality', run);

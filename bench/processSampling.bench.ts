@@ -9,16 +9,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import pidusage from 'pidusage';
+import { runWhenStartedDirectly, type BenchResult } from './benchResult';
 import { LinuxProcessSource } from '../src/monitor/processes/LinuxProcessSource';
-
-/** What every bench module returns to bench/run.ts. */
-export interface BenchResult {
-  readonly name: string;
-  /** Human-readable result lines. */
-  readonly lines: string[];
-  /** Machine-readable figures. */
-  readonly figures: Record<string, number | boolean | string>;
-}
 
 const TICKS = 200;
 const WARM_UP_TICKS = 20;
@@ -196,20 +188,4 @@ export async function run(): Promise<BenchResult> {
   }
 }
 
-/** True when this file is the script node was started with (not when bundled into bench/run.js). */
-function startedDirectly(): boolean {
-  return /processSampling\.bench\.js$/.test(process.argv[1] ?? '');
-}
-
-if (startedDirectly()) {
-  run().then(
-    (result) => {
-      for (const line of result.lines) console.log(line);
-      console.log(JSON.stringify({ bench: result.name, ...result.figures }));
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenStartedDirectly('processSampling', run);

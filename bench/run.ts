@@ -7,7 +7,7 @@ import * as diagnosis from './diagnosis.bench';
 import * as agentOverhead from './agentOverhead.bench';
 import * as leakQuality from './leakQuality.bench';
 import * as processSampling from './processSampling.bench';
-import type { BenchResult } from './processSampling.bench';
+import { printBenchResult, type BenchResult } from './benchResult';
 
 /** A benchmark module: bench/<name>.bench.ts exporting run(). */
 interface BenchModule {
@@ -29,9 +29,7 @@ async function main(): Promise<void> {
     if (only.length > 0 && !only.includes(name)) continue;
     console.log(`# ${name}`);
     try {
-      const result = await module.run();
-      for (const line of result.lines) console.log(line);
-      console.log(JSON.stringify({ bench: result.name, ...result.figures }));
+      printBenchResult(await module.run());
     } catch (error) {
       failed = true;
       console.error(`${name} failed:`, error);

@@ -1,30 +1,8 @@
 import type { AsyncHook } from 'node:async_hooks';
 import type * as AsyncHooks from 'node:async_hooks';
 import { lazyBuiltin } from './lazyBuiltin';
-import type { HandleReport, LiveHandle, StackFrame } from './agentProtocol';
+import { ASYNC_RESOURCE_NAMES, type HandleReport, type LiveHandle, type StackFrame } from './agentProtocol';
 
-/**
- * async_hooks types of the resources that can keep a process alive (handles and timers), mapped to
- * the names process.getActiveResourcesInfo() uses for them. Promises, ticks and one-shot requests
- * are not tracked: they are the bulk of async resources and never the reason a process hangs.
- */
-const TRACKED_TYPES: Readonly<Record<string, string>> = {
-  Timeout: 'Timeout',
-  Immediate: 'Immediate',
-  TCPWRAP: 'TCPSocketWrap',
-  TCPSERVERWRAP: 'TCPServerWrap',
-  PIPEWRAP: 'PipeWrap',
-  PIPESERVERWRAP: 'PipeServerWrap',
-  TTYWRAP: 'TTYWrap',
-  UDPWRAP: 'UDPWrap',
-  FSEVENTWRAP: 'FSEventWrap',
-  STATWATCHER: 'StatWatcher',
-  PROCESSWRAP: 'ProcessWrap',
-  SIGNALWRAP: 'SignalWrap',
-  MESSAGEPORT: 'MessagePort',
-  WORKER: 'Worker',
-  HTTP2SESSION: 'Http2Session',
-};
 const STACK_FRAMES_CAPTURED = 24;
 const STACK_FRAMES_REPORTED = 12;
 const MAX_HANDLES_REPORTED = 500;
@@ -81,7 +59,7 @@ export class HandleTracker {
       init: (asyncId, type, _triggerAsyncId, resource) => {
         // An exception in an async hook aborts the process: nothing here may throw.
         try {
-          if (TRACKED_TYPES[type] === undefined) return;
+          if (ASYNC_RESOURCE_NAMES[type] === undefined) return;
           const stackHolder: { stack?: unknown } = {};
           const limit = Error.stackTraceLimit;
           Error.stackTraceLimit = STACK_FRAMES_CAPTURED;
@@ -129,7 +107,7 @@ export class HandleTracker {
         }
         const hasRef = typeof resource.hasRef === 'function' ? safeHasRef(resource) : null;
         if (hasRef) {
-          const name = TRACKED_TYPES[tracked.type];
+          const name = ASYNC_RESOURCE_NAMES[tracked.type];
           trackedRefByName.set(name, (trackedRefByName.get(name) ?? 0) + 1);
         }
         const stack = framesOf(tracked.stackHolder);

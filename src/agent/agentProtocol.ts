@@ -166,6 +166,29 @@ export interface AgentAccepted {
   readonly estimate: CostEstimate;
 }
 
+/**
+ * async_hooks types of the resources that can keep a process alive (handles and timers), mapped to
+ * the names process.getActiveResourcesInfo() uses for them. Promises, ticks and one-shot requests
+ * are not tracked: they are the bulk of async resources and never the reason a process hangs.
+ */
+export const ASYNC_RESOURCE_NAMES: Readonly<Record<string, string>> = {
+  Timeout: 'Timeout',
+  Immediate: 'Immediate',
+  TCPWRAP: 'TCPSocketWrap',
+  TCPSERVERWRAP: 'TCPServerWrap',
+  PIPEWRAP: 'PipeWrap',
+  PIPESERVERWRAP: 'PipeServerWrap',
+  TTYWRAP: 'TTYWrap',
+  UDPWRAP: 'UDPWrap',
+  FSEVENTWRAP: 'FSEventWrap',
+  STATWATCHER: 'StatWatcher',
+  PROCESSWRAP: 'ProcessWrap',
+  SIGNALWRAP: 'SignalWrap',
+  MESSAGEPORT: 'MessagePort',
+  WORKER: 'Worker',
+  HTTP2SESSION: 'Http2Session',
+};
+
 /** A live handle or timer in a handle report. */
 export interface LiveHandle {
   /** async_hooks resource type: Timeout, Immediate, TCPWRAP, TCPSERVERWRAP, PIPEWRAP, FSEVENTWRAP, ... */

@@ -1,24 +1,6 @@
-import type { HandleReport } from '../../agent/agentProtocol';
+import { ASYNC_RESOURCE_NAMES, type HandleReport } from '../../agent/agentProtocol';
 import type { HandleEvidence, HandleGroup } from './DiagnosisReport';
 
-/** async_hooks resource types as process.getActiveResourcesInfo() names them (the agent reports counts by the latter). */
-const RESOURCE_NAME: Readonly<Record<string, string>> = {
-  Timeout: 'Timeout',
-  Immediate: 'Immediate',
-  TCPWRAP: 'TCPSocketWrap',
-  TCPSERVERWRAP: 'TCPServerWrap',
-  PIPEWRAP: 'PipeWrap',
-  PIPESERVERWRAP: 'PipeServerWrap',
-  TTYWRAP: 'TTYWrap',
-  UDPWRAP: 'UDPWrap',
-  FSEVENTWRAP: 'FSEventWrap',
-  STATWATCHER: 'StatWatcher',
-  PROCESSWRAP: 'ProcessWrap',
-  SIGNALWRAP: 'SignalWrap',
-  MESSAGEPORT: 'MessagePort',
-  WORKER: 'Worker',
-  HTTP2SESSION: 'Http2Session',
-};
 
 /** Growth a handle type needs over the window to count as leaking: at least this many more... */
 const MIN_HANDLE_GROWTH = 5;
@@ -27,7 +9,7 @@ const MIN_HANDLE_GROWTH_SHARE = 0.2;
 
 /** The resource name (getActiveResourcesInfo) of an async_hooks type. */
 export function resourceNameOf(asyncType: string): string {
-  return RESOURCE_NAME[asyncType] ?? asyncType;
+  return ASYNC_RESOURCE_NAMES[asyncType] ?? asyncType;
 }
 
 /** Resource types whose count grew enough over the window to be a leak. */
