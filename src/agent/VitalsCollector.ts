@@ -27,11 +27,14 @@ interface HttpMessage {
 
 type Channel = { subscribe(fn: (message: unknown) => void): void; unsubscribe(fn: (message: unknown) => void): void };
 
+/** HTTP is observed for one report interval in this many (and for every one while fine detail is on). */
+const HTTP_SAMPLE_EVERY = 20;
+
 /**
  * Gathers one report per call from cheap sources: process.memoryUsage(), a GC PerformanceObserver,
  * event-loop utilization, monitorEventLoopDelay (only while the loop is busy or a user asked for
  * detail: an idle process then has one wake-up per report), getActiveResourcesInfo(), and the
- * http.server diagnostics channels. Everything it starts, stop() undoes.
+ * http.server diagnostics channels (sampled: see setHttpObserving). Everything it starts, stop() undoes.
  */
 export class VitalsCollector {
   private readonly perfHooks: typeof PerfHooks = lazyBuiltin('node:perf_hooks');
@@ -49,6 +52,10 @@ export class VitalsCollector {
   private httpStatus = [0, 0, 0, 0, 0];
   private httpRequests = 0;
   private httpSeen = false;
+  /** Whether the http.server channels are subscribed for the current report interval. */
+  private httpObserving = false;
+  /** The newest observed HTTP figures, repeated until the next observation. */
+  private httpLast: HttpServerInterval | null = null;
   private readonly channels: Array<[Channel, (message: unknown) => void]> = [];
 
   constructor(private readonly errors: ErrorObserver) {
@@ -57,13 +64,15 @@ export class VitalsCollector {
     this.lastReportAt = performance.now();
     this.httpLatency = this.perfHooks.createHistogram();
     this.observeGc();
-    this.observeHttp();
+    // Observed until the first request, so a server shows up at once; then HTTP is sampled.
+    this.setHttpObserving(true);
   }
 
   /** Fine event-loop delay resolution on or off. */
   setFine(fine: boolean): void {
     this.fine = fine;
     this.updateLoopDelay();
+    if (fine) this.setHttpObserving(true);
   }
 
   /** Builds the report for the interval since the previous call. timerLatenessMs: how late the report timer fired. */
@@ -75,6 +84,10 @@ export class VitalsCollector {
     const intervalMs = now - this.lastReportAt;
     this.lastReportAt = now;
 
+    const http = this.readHttp(intervalMs);
+    // Observe the next interval when a user looks closely at this process, else one in HTTP_SAMPLE_EVERY.
+    // Until the first request, observing costs nothing (no server publishes), so it stays on.
+    this.setHttpObserving(this.fine || !this.httpSeen || (this.seq + 1) % HTTP_SAMPLE_EVERY === 0);
     const delay = this.readLoopDelay(timerLatenessMs);
     this.busy = utilization.utilization >= BUSY_UTILIZATION;
     this.updateLoopDelay();
@@ -102,7 +115,7 @@ export class VitalsCollector {
       eventLoopUtilization: Math.min(1, Math.max(0, round(utilization.utilization, 4))),
       eventLoopDelay: delay,
       activeResources: countResources(),
-      http: this.readHttp(),
+      http,
       uncaughtExceptions: this.errors.uncaughtExceptions,
       unhandledRejections: this.errors.unhandledRejections,
       fineDetail: this.fine,
@@ -115,8 +128,7 @@ export class VitalsCollector {
     this.gcObserver = undefined;
     this.loopDelay?.disable();
     this.loopDelay = undefined;
-    for (const [channel, listener] of this.channels) channel.unsubscribe(listener);
-    this.channels.length = 0;
+    this.setHttpObserving(false);
   }
 
   private observeGc(): void {
@@ -136,7 +148,19 @@ export class VitalsCollector {
     this.gcObserver = observer;
   }
 
-  private observeHttp(): void {
+  /**
+   * Subscribes to or unsubscribes from the http.server channels. Node builds and publishes a message
+   * per request only while a channel has subscribers, which cost a hello-world server 15-30% of its
+   * CPU when observed all the time (bench/agentOverhead): so HTTP is sampled, not watched.
+   */
+  private setHttpObserving(observing: boolean): void {
+    if (observing === this.httpObserving) return;
+    this.httpObserving = observing;
+    if (!observing) {
+      for (const [channel, listener] of this.channels) channel.unsubscribe(listener);
+      this.channels.length = 0;
+      return;
+    }
     const dc: typeof DiagnosticsChannel = lazyBuiltin('node:diagnostics_channel');
     const onStart = (message: unknown): void => {
       const response = (message as HttpMessage).response;
@@ -163,8 +187,10 @@ export class VitalsCollector {
     }
   }
 
-  private readHttp(): HttpServerInterval | null {
+  /** The figures of the interval just ended if it was observed, else the newest observed ones again. */
+  private readHttp(intervalMs: number): HttpServerInterval | null {
     if (!this.httpSeen) return null;
+    if (!this.httpObserving) return this.httpLast;
     const h = this.httpLatency;
     const any = h.count > 0;
     const out: HttpServerInterval = {
@@ -178,10 +204,13 @@ export class VitalsCollector {
       latencyP90Ms: any ? round(h.percentile(90) / 1000) : 0,
       latencyP99Ms: any ? round(h.percentile(99) / 1000) : 0,
       latencyMaxMs: any ? round(h.max / 1000) : 0,
+      observedMs: round(intervalMs),
+      observedAt: Date.now(),
     };
     h.reset();
     this.httpStatus = [0, 0, 0, 0, 0];
     this.httpRequests = 0;
+    this.httpLast = out;
     return out;
   }
 

@@ -109,6 +109,14 @@ export interface HttpServerInterval {
   readonly latencyP90Ms: number;
   readonly latencyP99Ms: number;
   readonly latencyMaxMs: number;
+  /**
+   * How long the server was observed for these figures, ms. HTTP is sampled (one report interval in
+   * every few, all of them while fine detail is on) because observing every request costs a busy
+   * server several percent; between samples the newest sample is repeated. Older agents omit it.
+   */
+  readonly observedMs?: number;
+  /** When that observation ended, ms since the epoch. */
+  readonly observedAt?: number;
 }
 
 /** The periodic vitals report. */
@@ -463,6 +471,8 @@ function validateHttp(value: unknown): HttpServerInterval | null {
     latencyP90Ms: num(h.latencyP90Ms, 'http.latencyP90Ms'),
     latencyP99Ms: num(h.latencyP99Ms, 'http.latencyP99Ms'),
     latencyMaxMs: num(h.latencyMaxMs, 'http.latencyMaxMs'),
+    ...(h.observedMs !== undefined ? { observedMs: num(h.observedMs, 'http.observedMs') } : {}),
+    ...(h.observedAt !== undefined ? { observedAt: num(h.observedAt, 'http.observedAt') } : {}),
   };
 }
 

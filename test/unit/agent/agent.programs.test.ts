@@ -69,9 +69,17 @@ describe('agent in real Node programs', function () {
        });`,
     );
     const child = programs.start(file, true, server.environment());
+    // Every interval is observed while a user looks closely (fine detail); otherwise HTTP is sampled.
+    const connected = nextEvent(server.onDidConnect, (i) => i.hello.pid === child.pid);
+    void connected.then(() => server.setDetail(child.pid!, true));
     const totals = { requests: 0, s2: 0, s4: 0 };
+    const seen = new Set<number>();
     await nextEvent(server.onDidReport, (e) => {
       if (e.agent.hello.pid !== child.pid || !e.report.http) return false;
+      // Between observations the newest one is repeated: count each observation once.
+      const observedAt = e.report.http.observedAt ?? e.report.seq;
+      if (seen.has(observedAt)) return false;
+      seen.add(observedAt);
       totals.requests += e.report.http.requests;
       totals.s2 += e.report.http.status2xx;
       totals.s4 += e.report.http.status4xx;
@@ -79,6 +87,30 @@ describe('agent in real Node programs', function () {
       return totals.requests >= 30;
     });
     assert.deepEqual(totals, { requests: 30, s2: 20, s4: 10 });
+  });
+
+  it('samples HTTP when nobody looks closely: it observes until the first requests, then repeats that observation', async () => {
+    const file = programs.write(
+      'http-sampled.js',
+      `const http = require('http');
+       const server = http.createServer((req, res) => res.end('x'));
+       server.listen(0, '127.0.0.1', () => {
+         const agent = new http.Agent({ keepAlive: true });
+         const hit = () => http.get({ port: server.address().port, host: '127.0.0.1', agent }, (res) => { res.resume(); res.on('end', () => setTimeout(hit, 20)); });
+         hit();
+       });`,
+    );
+    const child = programs.start(file, true, server.environment());
+    const observations: Array<{ observedAt: number | undefined; requests: number }> = [];
+    await nextEvent(server.onDidReport, (e) => {
+      if (e.agent.hello.pid !== child.pid || !e.report.http) return false;
+      observations.push({ observedAt: e.report.http.observedAt, requests: e.report.http.requests });
+      return observations.length >= 4;
+    });
+    assert.ok(observations[0].requests > 0, 'the first interval with requests is observed');
+    assert.ok(observations.every((o) => o.observedAt !== undefined));
+    // The next reports repeat the first observation rather than observing again.
+    assert.equal(new Set(observations.slice(1).map((o) => o.observedAt)).size, 1);
   });
 
   it('reports a worker thread over its own connection, as a worker', async () => {
