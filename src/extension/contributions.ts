@@ -52,6 +52,7 @@ export const Settings = {
   samplingIntervalMs: 'sampling.intervalMs',
   historyMinutes: 'history.minutes',
   agentEnabled: 'agent.enabled',
+  diagnosisKeep: 'diagnosis.keep',
   alertsEnabled: 'alerts.enabled',
   alertsCpuPercent: 'alerts.cpuPercent',
   alertsMemoryMegabytes: 'alerts.memoryMegabytes',
@@ -73,6 +74,7 @@ export type SettingKey = (typeof Settings)[keyof typeof Settings];
 export const SettingBounds = {
   [Settings.samplingIntervalMs]: { default: 1000, minimum: 250, maximum: 60000 },
   [Settings.historyMinutes]: { default: 15, minimum: 1, maximum: 1440 },
+  [Settings.diagnosisKeep]: { default: 3, minimum: 1, maximum: 50 },
 } as const;
 
 /** Context keys set with `setContext`, used in package.json `when` clauses. */

@@ -255,6 +255,8 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     extensionUri: context.extensionUri,
     extensionVersion: String((context.extension.packageJSON as { version?: unknown }).version ?? ''),
     workspaceState: context.workspaceState,
+    alerts,
+    leakVerdicts: (processKey) => leakWatch.verdicts(processKey),
   });
   context.subscriptions.push(dashboard);
   // From a tree item the argument is the item's element: the dashboard opens focused on that process.
@@ -266,6 +268,7 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     storageDir: context.globalStorageUri.fsPath,
     workerScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'diagnosisWorker.js').fsPath,
     candidates: visibleProcesses,
+    keepDiagnoses: () => settings.diagnosisKeep,
     log,
   });
   register(Commands.diagnoseLeaks, (arg) => diagnosis.diagnoseLeaks(processKeyOf(arg)));

@@ -10,6 +10,8 @@ export interface ProcessVitalsSettings {
   readonly samplingIntervalMs: number;
   readonly historyMinutes: number;
   readonly agentEnabled: boolean;
+  /** Diagnose Leaks runs kept in storage. */
+  readonly diagnosisKeep: number;
 }
 
 /** Settings plus what had to be corrected, for one log line each. */
@@ -47,6 +49,7 @@ export function readSettings(get: (key: SettingKey) => unknown): SettingsReadRes
       samplingIntervalMs: Math.round(number(Settings.samplingIntervalMs)),
       historyMinutes: number(Settings.historyMinutes),
       agentEnabled: boolean(Settings.agentEnabled, true),
+      diagnosisKeep: Math.round(number(Settings.diagnosisKeep)),
     },
     problems,
   };

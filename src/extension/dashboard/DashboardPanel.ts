@@ -6,10 +6,13 @@
  */
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import type { Alert } from '../../monitor/alerts/AlertEngine';
+import type { LeakVerdict } from '../../monitor/leaks/LeakVerdict';
 import type { Monitor } from '../../monitor/Monitor';
 import type { SystemStats } from '../../monitor/processes/SystemStatsSampler';
 import { Commands, WorkspaceStateKeys } from '../contributions';
 import {
+  PROTOCOL_LIMITS,
   PROTOCOL_VERSION,
   parseToHost,
   type DashboardViewState,
@@ -38,6 +41,18 @@ export interface DashboardServices {
   readonly extensionVersion: string;
   readonly workspaceState: vscode.Memento;
   readonly sampleSystem: () => Promise<SystemStats>;
+  /** Open alerts and what the user can do with them (absent: the page says alerts are unavailable). */
+  readonly alerts?: DashboardAlertSource;
+  /** The leak detector's verdicts of a process (absent: the page says verdicts are unavailable). */
+  readonly leakVerdicts?: (processKey: string) => readonly LeakVerdict[];
+}
+
+/** Where the dashboard gets alerts from (the AlertCenter). */
+export interface DashboardAlertSource {
+  active(): readonly Alert[];
+  readonly onDidChange: vscode.Event<void>;
+  acknowledge(alert: Alert): void;
+  resolve(alert: Alert): void;
 }
 
 /** The resource folders the page may load from. */
@@ -58,6 +73,8 @@ export class DashboardPanel implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private systemTimer: NodeJS.Timeout | undefined;
   private lastSystem: SystemSnapshot | null = null;
+  /** What the page was last sent about leaks, so unchanged verdicts are not re-sent every tick. */
+  private lastVerdictsKey = '';
   private readonly reportedProblems = new Set<string>();
   private disposed = false;
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
@@ -81,6 +98,7 @@ export class DashboardPanel implements vscode.Disposable {
       webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
       services.monitor.onDidSample((batch) => this.onTick(batch.time)),
     );
+    if (services.alerts) this.subscriptions.push(services.alerts.onDidChange(() => this.postAlerts()));
     webview.html = this.html();
   }
 
@@ -128,17 +146,53 @@ export class DashboardPanel implements vscode.Disposable {
       sessionStart,
       markers: [],
       system: this.lastSystem,
-      // Alerts, leak verdicts and the handle inventory arrive with later engine work; the page says so.
-      features: { alerts: false, leakVerdicts: false, handleInventory: false },
+      // The handle inventory comes with "Why Is It Still Running?"; the page says so.
+      features: { alerts: !!this.services.alerts, leakVerdicts: !!this.services.leakVerdicts, handleInventory: false },
     });
     this.deltas.reset(message);
     this.post(message);
+    // A fresh page knows nothing: send alerts and verdicts whether or not they changed.
+    this.lastVerdictsKey = '';
+    this.postAlerts();
+    this.postVerdicts();
+  }
+
+  /** Sends the open alerts (on hydration and whenever they change). */
+  private postAlerts(): void {
+    const source = this.services.alerts;
+    if (!source || !this.pageReady || !this.panel.visible) return;
+    const alerts = source.active().slice(0, PROTOCOL_LIMITS.alerts).map((a) => ({
+      id: a.id,
+      processKey: a.processKey,
+      rule: a.rule,
+      severity: a.severity,
+      state: a.state,
+      message: `${a.processName} (${a.pid}): ${a.message}`,
+      since: a.firedAt,
+    }));
+    this.post({ v: PROTOCOL_VERSION, type: 'alerts', alerts });
+  }
+
+  /** Sends the current leak verdicts of the shown processes (leaks only: steady signals need no panel). */
+  private postVerdicts(): void {
+    const verdictsOf = this.services.leakVerdicts;
+    if (!verdictsOf || !this.pageReady || !this.panel.visible) return;
+    const verdicts = this.services.processes().flatMap((p) =>
+      verdictsOf(p.key)
+        .filter((v) => v.state === 'leak')
+        .map((v) => ({ processKey: p.key, kind: v.kind, ratePerSecond: v.rate, confidence: v.confidence, onset: v.onsetTime ?? null, secondsToLimit: v.secondsToLimit ?? null })),
+    );
+    const key = JSON.stringify(verdicts.map((v) => [v.processKey, v.kind, Math.round(v.ratePerSecond), Math.round(v.confidence * 100)]));
+    if (key === this.lastVerdictsKey) return;
+    this.lastVerdictsKey = key;
+    this.post({ v: PROTOCOL_VERSION, type: 'leakVerdicts', verdicts: verdicts.slice(0, PROTOCOL_LIMITS.verdicts) });
   }
 
   private onTick(time: number): void {
     if (!this.pageReady || !this.panel.visible || this.state.paused) return;
     const origins = this.services.originsOf();
     this.post(this.deltas.build(time, this.services.processes(), (key) => origins.get(key) ?? null));
+    this.postVerdicts();
   }
 
   private pageGone(): void {
@@ -217,15 +271,19 @@ export class DashboardPanel implements vscode.Disposable {
         return this.savePng(message.chartTitle, message.dataUrl);
       case 'openLocation':
         return this.openLocation(message.path, message.line, message.column);
-      case 'alertAction':
-        // No alert source exists yet (issue 5); a page only shows alerts a host sent.
-        this.services.log.warn(`Dashboard: ${message.action} of alert ${message.alertId} ignored: alerts are not available in this version`);
-        return;
-      case 'diagnoseLeaks': {
-        const pid = this.processByKey(message.processKey)?.info.pid;
-        await vscode.commands.executeCommand(Commands.diagnoseLeaks, pid);
+      case 'alertAction': {
+        // The page only names an alert; the host acts on the one it knows by that id, if still open.
+        const alert = this.services.alerts?.active().find((a) => a.id === message.alertId);
+        if (!alert) return;
+        if (message.action === 'acknowledge') this.services.alerts!.acknowledge(alert);
+        else if (message.action === 'resolve') this.services.alerts!.resolve(alert);
+        else await vscode.commands.executeCommand(Commands.diagnoseLeaks, alert.processKey);
         return;
       }
+      case 'diagnoseLeaks':
+        // A process key (pid@startTime) cannot hit a process that reused the PID; none opens the picker.
+        await vscode.commands.executeCommand(Commands.diagnoseLeaks, message.processKey ?? undefined);
+        return;
       case 'cspViolation':
         this.reportOnce(
           `csp:${message.directive}:${message.blockedUri}`,

@@ -12,8 +12,6 @@ import { formatBytes as formatMemory, shortenCommand } from '../format';
 
 /** Seconds between the three snapshots when the user does not say otherwise. */
 const DEFAULT_OBSERVE_SECONDS = 30;
-/** Diagnoses kept in extension storage (snapshots are large). */
-const KEEP_DIAGNOSES = 3;
 /** Seconds a "Take CPU Profile" records. */
 const CPU_PROFILE_SECONDS = 10;
 
@@ -29,6 +27,8 @@ export interface DiagnosisCommandsOptions {
   readonly workerScript: string;
   /** Processes a user may pick (terminal shells left out). */
   readonly candidates: () => WatchedProcess[];
+  /** Diagnoses kept in storage (the processVitals.diagnosis.keep setting). */
+  readonly keepDiagnoses: () => number;
   readonly log: vscode.LogOutputChannel;
 }
 
@@ -62,7 +62,7 @@ export class DiagnosisCommands {
     const diagnosis = new LeakDiagnosis({
       storageDir: join(this.options.storageDir, 'diagnoses'),
       agents,
-      keepDiagnoses: KEEP_DIAGNOSES,
+      keepDiagnoses: this.options.keepDiagnoses(),
       workerScript: this.options.workerScript,
     });
     const name = shortenCommand(target.info.command || target.info.name, 60);
