@@ -81,22 +81,7 @@ export class ProgramDirectory {
   }
 }
 
-/** Resolves with the next value an event fires that satisfies the predicate; rejects after timeoutMs (a hang guard, not a performance limit). */
-export function nextEvent<T>(event: (l: (v: T) => void) => { dispose(): void }, predicate: (v: T) => boolean = () => true, timeoutMs = 15_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error('the expected event did not come'));
-    }, timeoutMs);
-    const sub = event((v) => {
-      if (predicate(v)) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(v);
-      }
-    });
-  });
-}
+export { nextEvent } from '../nextEvent';
 
 /** The median of some numbers. */
 export function median(values: number[]): number {

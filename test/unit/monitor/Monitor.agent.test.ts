@@ -5,6 +5,7 @@ import { Emitter } from '../../../src/monitor/events';
 import { Monitor, type AgentReportSource } from '../../../src/monitor/Monitor';
 import type { ProcessInfo, ProcessReadResult, ProcessReading, ProcessSource } from '../../../src/monitor/processes/ProcessSource';
 import { VALID_HELLO, VALID_REPORT } from '../agent/agentFrames';
+import { nextEvent } from '../nextEvent';
 
 const START = 1_700_000_000_000;
 
@@ -38,16 +39,6 @@ class ScriptedAgents implements AgentReportSource {
   }
 }
 
-function next<T>(event: (l: (v: T) => void) => { dispose(): void }, predicate: (v: T) => boolean = () => true): Promise<T> {
-  return new Promise((resolve) => {
-    const sub = event((v) => {
-      if (predicate(v)) {
-        sub.dispose();
-        resolve(v);
-      }
-    });
-  });
-}
 
 describe('Monitor with Node agents', () => {
   let source: TableSource;
@@ -65,15 +56,15 @@ describe('Monitor with Node agents', () => {
   it('stores the agent on the watched process with the same pid and start time, and samples its series', async () => {
     source.table = [reading(100)];
     monitor.setRoots('t', [100]);
-    await next(monitor.onDidAppear);
+    await nextEvent(monitor.onDidAppear);
     const agent = agents.agent(100, START + 100 + 900); // within clock resolution
-    const merged = next(monitor.onDidAgentReport);
+    const merged = nextEvent(monitor.onDidAgentReport);
     agents.report(agent, { memory: { ...VALID_REPORT.memory, heapUsed: 12345 } });
     const event = await merged;
     assert.equal(event.process.info.pid, 100);
     assert.equal(monitor.get(100)?.agent?.latest.memory.heapUsed, 12345);
     assert.equal(monitor.get(100)?.agent?.hello.pid, 100);
-    await next(monitor.onDidSample);
+    await nextEvent(monitor.onDidSample);
     const history = monitor.get(100)!.history;
     assert.equal(history.latest('heapUsedBytes'), 12345);
     assert.equal(history.latest('activeHandles'), 3);
@@ -84,8 +75,8 @@ describe('Monitor with Node agents', () => {
   it('gives processes without an agent no agent series at all', async () => {
     source.table = [reading(200)];
     monitor.setRoots('t', [200]);
-    await next(monitor.onDidSample);
-    await next(monitor.onDidSample);
+    await nextEvent(monitor.onDidSample);
+    await nextEvent(monitor.onDidSample);
     const p = monitor.get(200)!;
     assert.equal(p.agent, undefined);
     assert.deepEqual([...p.history.keys], ['cpuPercent', 'rssBytes']);
@@ -95,15 +86,15 @@ describe('Monitor with Node agents', () => {
   it('ignores an agent whose start time shows it is another process with a reused pid', async () => {
     source.table = [reading(300)];
     monitor.setRoots('t', [300]);
-    await next(monitor.onDidAppear);
+    await nextEvent(monitor.onDidAppear);
     agents.report(agents.agent(300, START + 300 + 60_000));
-    await next(monitor.onDidSample);
+    await nextEvent(monitor.onDidSample);
     assert.equal(monitor.get(300)?.agent, undefined);
   });
 
   it('keeps an early report until the OS tick shows the process', async () => {
     agents.report(agents.agent(400, START + 400));
-    const merged = next(monitor.onDidAgentReport);
+    const merged = nextEvent(monitor.onDidAgentReport);
     source.table = [reading(400)];
     monitor.setRoots('t', [400]);
     assert.equal((await merged).process.info.pid, 400);
@@ -113,7 +104,7 @@ describe('Monitor with Node agents', () => {
   it('records worker threads apart and stops sampling a disconnected agent', async () => {
     source.table = [reading(500)];
     monitor.setRoots('t', [500]);
-    await next(monitor.onDidAppear);
+    await nextEvent(monitor.onDidAppear);
     const main = agents.agent(500, START + 500);
     const worker = agents.agent(500, START + 500, 1);
     agents.report(main);
@@ -124,8 +115,8 @@ describe('Monitor with Node agents', () => {
     assert.equal(monitor.get(500)?.agent?.workers.size, 0);
     agents.disconnects.fire(main);
     assert.equal(monitor.get(500)?.agent?.connected, false);
-    await next(monitor.onDidSample);
-    await next(monitor.onDidSample);
+    await nextEvent(monitor.onDidSample);
+    await nextEvent(monitor.onDidSample);
     assert.ok(!Number.isFinite(monitor.get(500)!.history.latest('heapUsedBytes') ?? NaN));
   });
 });

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { Monitor } from '../../../src/monitor/Monitor';
 import type { ProcessInfo, ProcessReadResult, ProcessReading, ProcessSource } from '../../../src/monitor/processes/ProcessSource';
+import { nextEvent } from '../nextEvent';
 
 /** A scripted process table: the test decides what each read returns. */
 class ScriptedSource implements ProcessSource {
@@ -31,17 +32,6 @@ const proc = (pid: number, ppid: number, cpuTimeMs = 0): ProcessReading => ({
   pid, ppid, startTime: 1_700_000_000_000 + pid, name: `p${pid}`, command: `p${pid} --flag`, cpuTimeMs, rssBytes: pid * 4096,
 });
 
-/** Resolves with the next value an event fires that satisfies the predicate. */
-function next<T>(event: (l: (v: T) => void) => { dispose(): void }, predicate: (v: T) => boolean = () => true): Promise<T> {
-  return new Promise((resolve) => {
-    const sub = event((v) => {
-      if (predicate(v)) {
-        sub.dispose();
-        resolve(v);
-      }
-    });
-  });
-}
 
 describe('Monitor (in-process sampling loop)', () => {
   let source: ScriptedSource;
@@ -54,7 +44,7 @@ describe('Monitor (in-process sampling loop)', () => {
 
   it('watches the union of every owner\'s roots and emits appear, sample and exit', async () => {
     source.table = [proc(100, 1), proc(101, 100), proc(200, 1)];
-    const appeared = next(monitor.onDidAppear);
+    const appeared = nextEvent(monitor.onDidAppear);
     monitor.setRoots('terminals', [100]);
     monitor.setRoots('watched', [200, 100]);
     assert.deepEqual(monitor.roots().sort(), [100, 200]);
@@ -62,11 +52,11 @@ describe('Monitor (in-process sampling loop)', () => {
     assert.deepEqual(infos.map((i) => i.pid).sort(), [100, 101, 200]);
     assert.equal(monitor.get(101)?.info.command, 'p101 --flag');
 
-    await next(monitor.onDidSample, (b) => b.samples.length === 3);
+    await nextEvent(monitor.onDidSample, (b) => b.samples.length === 3);
     assert.equal(monitor.get(200)?.latest?.rssBytes, 200 * 4096);
     assert.ok(monitor.get(200)!.history.length >= 1);
 
-    const exited = next(monitor.onDidExit);
+    const exited = nextEvent(monitor.onDidExit);
     source.table = [proc(100, 1), proc(200, 1)];
     assert.deepEqual((await exited).map((e) => e.info.pid), [101]);
     assert.equal(monitor.get(101), undefined);
@@ -76,8 +66,8 @@ describe('Monitor (in-process sampling loop)', () => {
   it('forgets an owner\'s roots when it sets none', async () => {
     source.table = [proc(100, 1)];
     monitor.setRoots('a', [100]);
-    await next(monitor.onDidAppear);
-    const exited = next(monitor.onDidExit);
+    await nextEvent(monitor.onDidAppear);
+    const exited = nextEvent(monitor.onDidExit);
     monitor.setRoots('a', []);
     assert.deepEqual((await exited).map((e) => e.info.pid), [100]);
     assert.deepEqual(monitor.roots(), []);
@@ -90,13 +80,13 @@ describe('Monitor (in-process sampling loop)', () => {
 
   it('reports source warnings and keeps ticking after a source failure', async () => {
     source.table = [proc(666, 1)];
-    const warning = next(monitor.onWarning, (w) => w.code === 'access-denied');
+    const warning = nextEvent(monitor.onWarning, (w) => w.code === 'access-denied');
     monitor.setRoots('a', [666]);
     assert.equal((await warning).pid, 666);
     source.failNext = true;
-    const failure = await next(monitor.onWarning, (w) => w.code === 'worker-failed');
+    const failure = await nextEvent(monitor.onWarning, (w) => w.code === 'worker-failed');
     assert.match(failure.message, /scripted failure/);
-    await next(monitor.onDidSample);
+    await nextEvent(monitor.onDidSample);
   });
 
   it('keeps a listener that throws from stopping the others', async () => {
@@ -104,8 +94,8 @@ describe('Monitor (in-process sampling loop)', () => {
     monitor.onDidSample(() => {
       throw new Error('bad listener');
     });
-    const reported = next(monitor.onWarning, (w) => w.code === 'listener-failed');
-    const sampled = next(monitor.onDidSample);
+    const reported = nextEvent(monitor.onWarning, (w) => w.code === 'listener-failed');
+    const sampled = nextEvent(monitor.onDidSample);
     monitor.setRoots('a', [100]);
     await sampled;
     assert.match((await reported).message, /bad listener/);
@@ -114,14 +104,14 @@ describe('Monitor (in-process sampling loop)', () => {
   it('stops reading while paused and resumes on request', async () => {
     source.table = [proc(100, 1)];
     monitor.setRoots('a', [100]);
-    await next(monitor.onDidSample);
+    await nextEvent(monitor.onDidSample);
     monitor.pause();
     assert.equal(monitor.paused, true);
     const readsAtPause = source.reads.length;
     await new Promise((r) => setTimeout(r, 700));
     assert.equal(source.reads.length, readsAtPause);
     monitor.resume();
-    await next(monitor.onDidSample);
+    await nextEvent(monitor.onDidSample);
     assert.ok(source.reads.length > readsAtPause);
   });
 

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Monitor, type ExitedProcess } from '../../../src/monitor/Monitor';
 import type { ProcessInfo } from '../../../src/monitor/processes/ProcessSource';
+import { nextEvent } from '../nextEvent';
 
 const WORKER = join(__dirname, '../../../../dist/monitorWorker.js');
 
@@ -14,16 +15,6 @@ child.stdout.on('data', (d) => process.stdout.write(child.pid + ' ' + d));
 setInterval(() => {}, 1000);
 `;
 
-function next<T>(event: (l: (v: T) => void) => { dispose(): void }, predicate: (v: T) => boolean): Promise<T> {
-  return new Promise((resolve) => {
-    const sub = event((v) => {
-      if (predicate(v)) {
-        sub.dispose();
-        resolve(v);
-      }
-    });
-  });
-}
 
 describe('Monitor with its worker thread, on real processes', function () {
   this.timeout(30_000);
@@ -51,19 +42,19 @@ describe('Monitor with its worker thread, on real processes', function () {
     monitor.onDidAppear((infos) => infos.forEach((i) => seen.set(i.pid, i)));
     monitor.setRoots('test', [root.pid!]);
 
-    await next(monitor.onDidSample, () => seen.has(grandchildPid));
+    await nextEvent(monitor.onDidSample, () => seen.has(grandchildPid));
     assert.equal(seen.get(childPid)?.ppid, root.pid);
     assert.equal(seen.get(grandchildPid)?.ppid, childPid);
     assert.equal(seen.get(grandchildPid)?.command, 'sleep 300');
 
-    const sampled = await next(monitor.onDidSample, (b) => b.samples.length === 3);
+    const sampled = await nextEvent(monitor.onDidSample, (b) => b.samples.length === 3);
     for (const s of sampled.samples) {
       assert.ok(s.rssBytes > 0, `RSS of ${s.pid}`);
       assert.ok(s.cpuPercent >= 0 && Number.isFinite(s.cpuPercent), `CPU% of ${s.pid}`);
     }
     assert.ok((monitor.get(childPid)?.history.length ?? 0) >= 1);
 
-    const exited = next<readonly ExitedProcess[]>(monitor.onDidExit, (e) => e.some((x) => x.info.pid === grandchildPid));
+    const exited = nextEvent<readonly ExitedProcess[]>(monitor.onDidExit, (e) => e.some((x) => x.info.pid === grandchildPid));
     process.kill(grandchildPid, 'SIGKILL');
     await exited;
     assert.equal(monitor.get(grandchildPid), undefined);
@@ -78,7 +69,7 @@ describe('Monitor with its worker thread, on real processes', function () {
 
   it('restarts a worker that dies and says so', async () => {
     monitor = new Monitor({ intervalMs: 250, historyMinutes: 1, workerScript: join(__dirname, 'no-such-worker.js') });
-    const warning = await next(monitor.onWarning, (w) => w.code === 'worker-failed');
+    const warning = await nextEvent(monitor.onWarning, (w) => w.code === 'worker-failed');
     assert.match(warning.message, /restarting sampling in 1 s/);
   });
 });
