@@ -16,6 +16,7 @@ import { DashboardController } from './dashboard/DashboardController';
 import { originsByProcessKey } from './dashboard/dashboardData';
 import { DebugSessionTracker } from './DebugSessionTracker';
 import { DiagnosisCommands } from './diagnosis/DiagnosisCommands';
+import { formatBytes } from './format';
 import { OrphanTracker } from './OrphanTracker';
 import { pickProcessToWatch } from './pickProcessToWatch';
 import { ProcessTerminator } from './ProcessTerminator';
@@ -81,7 +82,6 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
   const debugSessions = new DebugSessionTracker(monitor, log, handOffOrphans);
   const watchList = new WatchList(monitor, log);
   const statusBar = new VitalsStatusBar();
-  // Disposed in reverse: the trackers go before the orphan keeper they hand processes to.
   context.subscriptions.push(treeModel, treeView, orphans, terminals, tasks, debugSessions, watchList, statusBar);
   // Subscribed in this order on purpose: each tick updates the leak verdicts, then the alerts that read
   // them, then (below) the tree and status bar that show both.
@@ -89,7 +89,8 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
   context.subscriptions.push(leakWatch);
   context.subscriptions.push(
     leakWatch.onDidChangeVerdict(({ pid, verdict }) => {
-      if (verdict.state === 'leak') log.warn(`Leak suspected in PID ${pid}: ${verdict.signal} grows ${Math.round(verdict.rate)} /s (${Math.round(verdict.confidence * 100)}% confidence)`);
+      const rate = verdict.kind === 'handles' ? `${verdict.rate.toFixed(2)} handles` : formatBytes(verdict.rate);
+      if (verdict.state === 'leak') log.warn(`Leak suspected in PID ${pid}: ${verdict.signal} grows ${rate}/s (${Math.round(verdict.confidence * 100)}% confidence)`);
       else log.debug(`PID ${pid}: ${verdict.signal} is ${verdict.state}`);
     }),
   );
