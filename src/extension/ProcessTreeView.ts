@@ -34,8 +34,9 @@ export class ProcessTreeView implements vscode.TreeDataProvider<ProcessTreeEleme
     const visit = (node: ProcessTreeNode, parent: ProcessTreeElement | undefined): void => {
       let element = previous.get(node.id);
       if (element) {
-        // A leaf that gains children gets a new item id (see getTreeItem): its parent must re-list it.
-        if (element.node.children.length === 0 && node.children.length > 0) {
+        // A leaf that gains children, or a row that loses its last child, gets a new item id (see
+        // getTreeItem): the view knows it by the old id, so its parent must re-list it.
+        if ((element.node.children.length === 0) !== (node.children.length === 0)) {
           if (parent) changed.push(parent);
           else rootsChanged = true;
         } else if (!sameIds(element.node.children, node.children) || !sameText(element.node, node)) {
@@ -53,7 +54,7 @@ export class ProcessTreeView implements vscode.TreeDataProvider<ProcessTreeEleme
     this.elements = next;
 
     if (rootsChanged) this.changeEmitter.fire(undefined);
-    else if (changed.length) this.changeEmitter.fire(changed);
+    else if (changed.length) this.changeEmitter.fire(outermost(changed, next));
     if (rootsChanged || changed.length) this.modelEmitter.fire();
   }
 
@@ -138,4 +139,20 @@ function iconFor(node: ProcessTreeNode): string {
   // A process whose agent reports V8 vitals is marked, so users see which ones have heap data.
   if (node.contextValue !== TreeItemKinds.origin) return node.agent ? 'zap' : 'pulse';
   return ORIGIN_ICONS.find(([prefix]) => node.id.startsWith(prefix))?.[1] ?? 'pulse';
+}
+
+/**
+ * The changed elements without those inside another changed one: re-listing a row refreshes its
+ * subtree, and a refresh of a row the view is re-listing at the same moment names a row it may not
+ * have yet ("Data tree node not found").
+ */
+function outermost(changed: readonly ProcessTreeElement[], elements: ReadonlyMap<string, ProcessTreeElement>): ProcessTreeElement[] {
+  const changedIds = new Set(changed.map((e) => e.id));
+  const parentOf = new Map<string, string>();
+  for (const element of elements.values()) for (const child of element.node.children) parentOf.set(child.id, element.id);
+  const insideChanged = (id: string): boolean => {
+    for (let parent = parentOf.get(id); parent !== undefined; parent = parentOf.get(parent)) if (changedIds.has(parent)) return true;
+    return false;
+  };
+  return [...new Set(changed)].filter((e) => !insideChanged(e.id));
 }

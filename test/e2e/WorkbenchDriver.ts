@@ -21,9 +21,12 @@ export const selectors = {
     const row = '.quick-input-widget .quick-input-list .monaco-list-row';
     return `${row}[aria-label=${JSON.stringify(label)}], ${row}[aria-label^=${JSON.stringify(`${label}, `)}]`;
   },
-  /** The terminal's text, rendered by xterm's DOM renderer (needs terminal.integrated.gpuAcceleration: off). */
-  terminalRows: '.terminal-wrapper .xterm-rows',
-  terminalInput: '.terminal-wrapper .xterm-helper-textarea',
+  /**
+   * The shown terminal's text, rendered by xterm's DOM renderer (needs terminal.integrated.gpuAcceleration: off).
+   * Hidden terminals keep their DOM: only the active wrapper is the one on screen.
+   */
+  terminalRows: '.terminal-wrapper.active .xterm-rows',
+  terminalInput: '.terminal-wrapper.active .xterm-helper-textarea',
   sidebar: '[id="workbench.parts.sidebar"]',
   statusbar: '[id="workbench.parts.statusbar"]',
   /** A view's pane in a side bar container, found by the view's name (its header reads "<name> Section"). */

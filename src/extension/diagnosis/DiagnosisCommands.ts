@@ -1,12 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CostEstimate } from '../../agent/agentProtocol';
 import type { AgentServer } from '../../monitor/agents/AgentServer';
 import type { LeakWatch } from '../../monitor/leaks/LeakWatch';
 import { DiagnosisCancelledError, DiagnosisRefusedError, LeakDiagnosis } from '../../monitor/diagnosis/LeakDiagnosis';
-import type { DiagnosisReport, SourceLocation } from '../../monitor/diagnosis/DiagnosisReport';
-import { SNAPSHOT_SECRETS_WARNING, formatBytes, writeDiagnosisReport } from '../../monitor/diagnosis/renderDiagnosisMarkdown';
+import type { DiagnosisReport } from '../../monitor/diagnosis/DiagnosisReport';
+import { SNAPSHOT_SECRETS_WARNING, formatBytes, relativeSourceLinks, writeDiagnosisReport } from '../../monitor/diagnosis/renderDiagnosisMarkdown';
+import { renderStillRunningMarkdown } from '../../monitor/diagnosis/renderStillRunning';
 import type { Monitor, WatchedProcess } from '../../monitor/Monitor';
 import { formatBytes as formatMemory, shortenCommand } from '../format';
 
@@ -156,26 +157,12 @@ export class DiagnosisCommands {
         startedTracking = true;
       }
       const report = await target.agents.reportHandles(pid);
-      const lines = [`# Why is ${target.label} (PID ${pid}) still running?`, ''];
-      // hasRef null means the agent could not tell: it may keep the loop alive, so it is listed.
-      const live = report.handles.filter((h) => h.hasRef !== false);
-      const count = live.reduce((n, h) => n + h.count, 0);
-      lines.push(count ? `${count} ref'd handle(s) and timer(s) keep the event loop alive:` : 'No tracked handle keeps it alive.', '');
-      for (const handle of live) {
-        const where = handle.stack[0];
-        const uri = where ? locationUri(where) : undefined;
-        const place = where ? (uri ? `[${basename(where.file)}:${where.line}](${uri})` : `${where.file}:${where.line}`) : 'no creation stack';
-        const timer = handle.timerDelayMs !== undefined ? ` (${handle.timerRepeats ? 'every' : 'after'} ${handle.timerDelayMs} ms)` : '';
-        lines.push(`- ${handle.count} × **${handle.type}**${timer}, created at ${place}`);
-      }
-      if (report.note) lines.push('', report.note);
-      const untracked = Object.entries(report.untracked ?? {});
-      if (untracked.length) {
-        lines.push('', `Created before tracking began, so without a creation line: ${untracked.map(([type, n]) => `${n} ${type}`).join(', ')}.`);
-        lines.push('Start the program again from a terminal of this window with `PROCESS_VITALS_AGENT_TRACK_HANDLES=1` set to see where every handle comes from.');
-      }
-      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') + '\n' });
-      await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
+      // A file, not an untitled document: the preview resolves the creation-line links relative to it.
+      const folder = join(this.options.storageDir, 'answers');
+      mkdirSync(folder, { recursive: true });
+      const answer = join(folder, `still-running-${target.process.info.pid}.md`);
+      writeFileSync(answer, renderStillRunningMarkdown(target.label, pid, report, relativeSourceLinks(folder)), { mode: 0o600 });
+      await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(answer));
     } catch (error) {
       void vscode.window.showErrorMessage(`Why Is It Still Running? failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
@@ -240,7 +227,7 @@ export class DiagnosisCommands {
   }
 
   private async openReport(report: DiagnosisReport): Promise<void> {
-    const { markdown } = writeDiagnosisReport(report, report.folder, { linkFor: locationUri });
+    const { markdown } = writeDiagnosisReport(report, report.folder);
     await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(markdown));
     const outcome = { leak: 'Leak found', 'no-leak': 'No leak found', inconclusive: 'Inconclusive' }[report.verdict.outcome];
     // Not awaited: the report is open; the buttons are offers, not a step of the diagnosis.
@@ -264,14 +251,8 @@ export class DiagnosisCommands {
     if (ok !== 'Export') return;
     const target = join(folder.uri.fsPath, '.process-vitals', basename(report.folder));
     mkdirSync(target, { recursive: true });
-    const written = writeDiagnosisReport(report, target, { linkFor: locationUri });
+    const written = writeDiagnosisReport(report, target);
     this.options.log.info(`Leak report exported to ${target}`);
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(written.markdown));
   }
-}
-
-/** A link that opens a source location at its line in the editor (Markdown preview follows #L fragments). */
-function locationUri(location: SourceLocation): string | undefined {
-  if (!location.file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(location.file)) return undefined;
-  return vscode.Uri.file(location.file).with({ fragment: `L${location.line},${location.column}` }).toString();
 }

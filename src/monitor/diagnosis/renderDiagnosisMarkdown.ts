@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import type { DiagnosisReport, MemoryMapBreakdown, SourceLocation } from './DiagnosisReport';
 
 /** Shown wherever snapshots or reports are saved or shared. */
@@ -23,8 +23,25 @@ export function formatBytes(bytes: number): string {
 
 /** Options of the Markdown rendering. */
 export interface MarkdownOptions {
-  /** Turns a location into a link target (e.g. a vscode:// or file:// URI); plain text without it. */
+  /** Turns a location into a link target; plain text without it. */
   readonly linkFor?: (location: SourceLocation) => string | undefined;
+}
+
+/**
+ * Links to source locations from a Markdown file in `folder`: a path relative to that folder with a
+ * `#L<line>,<column>` fragment, which VS Code's Markdown preview opens at the line and column (and
+ * GitHub at the line). Relative, because Markdown renderers (markdown-it, so VS Code's preview) refuse
+ * `file:` links, and an absolute path means "from the workspace root" to the preview. No link when
+ * the source is not an absolute path (`node:internal/...`) or is on another drive (Windows).
+ */
+export function relativeSourceLinks(folder: string): (location: SourceLocation) => string | undefined {
+  return (location) => {
+    if (!isAbsolute(location.file)) return undefined;
+    const path = relative(folder, location.file);
+    if (isAbsolute(path)) return undefined;
+    const target = path.split(sep).map(encodeURIComponent).join('/');
+    return `${target}#L${location.line},${location.column}`;
+  };
 }
 
 /** The report as Markdown: verdict first, then the evidence, then files and the secrets warning. VS Code-free. */
@@ -184,16 +201,20 @@ export function renderDiagnosisJson(report: DiagnosisReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 
-/** Writes report.md and report.json into folder (mode 0600: they name files and code of the program); returns their paths. */
-export function writeDiagnosisReport(report: DiagnosisReport, folder: string, options: MarkdownOptions = {}): { markdown: string; json: string } {
+/**
+ * Writes report.md and report.json into folder (mode 0600: they name files and code of the program);
+ * returns their paths. Source locations link relative to the folder, so they open in an editor.
+ */
+export function writeDiagnosisReport(report: DiagnosisReport, folder: string): { markdown: string; json: string } {
   const markdown = join(folder, 'report.md');
   const json = join(folder, 'report.json');
-  writeFileSync(markdown, renderDiagnosisMarkdown(report, options), { mode: 0o600 });
+  writeFileSync(markdown, renderDiagnosisMarkdown(report, { linkFor: relativeSourceLinks(folder) }), { mode: 0o600 });
   writeFileSync(json, renderDiagnosisJson(report), { mode: 0o600 });
   return { markdown, json };
 }
 
-function escapeText(text: string): string {
+/** Escapes Markdown's inline syntax in plain text (names, summaries, file names). */
+export function escapeText(text: string): string {
   return text.replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`);
 }
 

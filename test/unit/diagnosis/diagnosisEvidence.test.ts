@@ -11,7 +11,8 @@ import { decideVerdict } from '../../../src/monitor/diagnosis/diagnosisVerdict';
 import { growingHandleTypes, summarizeHandles } from '../../../src/monitor/diagnosis/handleEvidence';
 import { newIds } from '../../../src/monitor/diagnosis/heapGraphAnalysis';
 import { parseSmaps, readMemoryMaps } from '../../../src/monitor/diagnosis/memoryMaps';
-import { renderDiagnosisMarkdown, SNAPSHOT_SECRETS_WARNING } from '../../../src/monitor/diagnosis/renderDiagnosisMarkdown';
+import { relativeSourceLinks, renderDiagnosisMarkdown, SNAPSHOT_SECRETS_WARNING } from '../../../src/monitor/diagnosis/renderDiagnosisMarkdown';
+import { renderStillRunningMarkdown } from '../../../src/monitor/diagnosis/renderStillRunning';
 import { SourceMapResolver } from '../../../src/monitor/diagnosis/SourceMapResolver';
 import { isGrowing, trendOf } from '../../../src/monitor/diagnosis/trendEvidence';
 
@@ -256,13 +257,44 @@ describe('decideVerdict and renderDiagnosisMarkdown', () => {
   });
 
   it('renders the verdict first, links locations, escapes table cells, and warns about secrets', () => {
-    const markdown = renderDiagnosisMarkdown(report({ heapDiff, allocations }), { linkFor: (l) => `vscode://file${l.file}:${l.line}:${l.column}` });
+    const markdown = renderDiagnosisMarkdown(report({ heapDiff, allocations }), { linkFor: relativeSourceLinks('/home/dev/.storage/diagnoses/1') });
     const lines = markdown.split('\n');
     assert.match(lines[0], /^# Leak diagnosis: node server\.js \\\| tee \(PID 42\)$/);
     assert.match(lines[2], /^\*\*Leak found\.\*\*/);
-    assert.ok(markdown.includes('[`/app/server.ts:12:3`](vscode://file/app/server.ts:12:3)'));
+    assert.ok(markdown.includes('[`/app/server.ts:12:3`](../../../../../app/server.ts#L12,3)'), markdown);
     assert.ok(markdown.includes('| `Session` | 5,000 |'));
     assert.ok(markdown.includes(SNAPSHOT_SECRETS_WARNING.slice(0, 40)));
     assert.ok(markdown.indexOf('Leak found') < markdown.indexOf('## Objects allocated'));
+  });
+});
+
+describe('source links in Markdown', () => {
+  it('link relative to the Markdown file with a #L<line>,<column> fragment (the preview refuses file: links)', () => {
+    const links = relativeSourceLinks('/work/app/.process-vitals/run-1');
+    assert.equal(links({ file: '/work/app/src/server.js', line: 10, column: 19 }), '../../src/server.js#L10,19');
+    assert.equal(links({ file: '/work/app/my dir/a#b.js', line: 1, column: 1 }), '../../my%20dir/a%23b.js#L1,1');
+    assert.equal(links({ file: 'node:internal/timers', line: 5, column: 1 }), undefined);
+    assert.equal(links({ file: 'webpack://app/src/x.ts', line: 5, column: 1 }), undefined);
+  });
+
+  it('answers "why is it still running" with linked creation lines, and says what has no line and why', () => {
+    const markdown = renderStillRunningMarkdown('node keeps-running.js', 7, {
+      tracking: true,
+      trackingSince: 1,
+      handles: [
+        { type: 'Timeout', hasRef: true, timerDelayMs: 30000, timerRepeats: true, count: 1, stack: [{ functionName: '', file: '/w/keeps-running.js', line: 10, column: 19 }] },
+        { type: 'TCPSERVERWRAP', hasRef: true, count: 1, stack: [] },
+        { type: 'Timeout', hasRef: false, timerDelayMs: 5, timerRepeats: false, count: 3, stack: [{ functionName: 'f', file: '/w/unref.js', line: 2, column: 1 }] },
+      ],
+      untracked: { FSReqCallback: 2 },
+      note: '',
+      truncated: false,
+    }, relativeSourceLinks('/storage/answers'));
+    assert.match(markdown, /^# Why is node keeps-running\.js \(PID 7\) still running\?/);
+    assert.match(markdown, /2 ref'd handle\(s\) and timer\(s\) keep the event loop alive/);
+    assert.ok(markdown.includes('- 1 × **Timeout** (every 30000 ms), created at [keeps-running.js:10](../../w/keeps-running.js#L10,19)'), markdown);
+    assert.ok(markdown.includes('**TCPSERVERWRAP**, created inside Node'), markdown);
+    assert.ok(!markdown.includes('unref.js'), 'an unref\'d timer does not keep it running');
+    assert.match(markdown, /Created before tracking began, so without a creation line: 2 FSReqCallback\./);
   });
 });

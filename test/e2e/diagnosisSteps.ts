@@ -1,0 +1,127 @@
+/**
+ * End-to-end steps of the capture commands (issue 6), run by runE2E.ts after the dashboard steps:
+ * "Why Is It Still Running?" answers in a Markdown preview whose creation-line links open the
+ * source at that line and column, and a heap snapshot and a CPU profile taken through the agent
+ * open in VS Code's own viewers (the built-in js-profile-table extension's custom editors).
+ */
+import * as path from 'node:path';
+import type { Frame } from 'playwright-core';
+import type { WorkbenchBrowser } from '../harness/WorkbenchBrowser';
+import { repoRoot } from '../harness/vscodeServerScript';
+import type { WorkbenchDriver } from './WorkbenchDriver';
+
+/** What these steps need of the run's state (runE2E.ts's E2EState has it). */
+export interface DiagnosisStepState {
+  browser?: WorkbenchBrowser;
+  driver?: WorkbenchDriver;
+}
+
+export interface DiagnosisStep {
+  readonly title: string;
+  run(state: DiagnosisStepState): Promise<void>;
+}
+
+const screenshotsDir = path.join(repoRoot, 'test-results', 'screenshots');
+/** The fixture workspace's program that should have exited (test/fixtures/workspace/keeps-running.js). */
+const PROGRAM_FILE = 'keeps-running.js';
+/** Its forgotten interval's line: the one creation line the answer must link to. */
+const INTERVAL_LINE = 10;
+/** Tracking from the start gives every handle its creation stack. */
+const PROGRAM = `PROCESS_VITALS_AGENT_TRACK_HANDLES=1 node ${PROGRAM_FILE}`;
+/** The editor's cursor position in the status bar (VS Code's own status entry). */
+const CURSOR_POSITION = '[id="status.editor.selection"]';
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is not available (an earlier step failed)`);
+  return value;
+}
+
+/** The first frame of the page (webview content frames included) in which `selector` matches. */
+async function frameWith(driver: WorkbenchDriver, selector: string, step: string): Promise<Frame> {
+  let found: Frame | undefined;
+  await driver.waitFor(async () => {
+    for (const frame of driver.page.frames()) {
+      if (await frame.locator(selector).count().catch(() => 0)) {
+        found = frame;
+        return true;
+      }
+    }
+    return false;
+  }, step);
+  return required(found, step);
+}
+
+/** Runs a Process Vitals command that asks for a process, and picks the fixture program by its command line. */
+async function runOnProgram(driver: WorkbenchDriver, title: string): Promise<void> {
+  const page = driver.page;
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const input = await driver.waitVisible(page.locator('.quick-input-widget .quick-input-box input'), `command palette opens for "${title}"`);
+  await input.fill(`>${title}`);
+  await (await driver.waitVisible(page.locator(`.quick-input-widget .quick-input-list .monaco-list-row[aria-label^=${JSON.stringify(title)}]`), `palette offers "${title}"`)).click();
+  await driver.waitFor(async () => !(await input.inputValue()).startsWith('>'), `"${title}" opens its process picker`);
+  const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+  await driver.waitVisible(rows, `"${title}" lists processes`);
+  console.log(`[e2e] "${title}" offers: ${(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).join(' | ')}`);
+  // The picker matches on each process's command line (its detail): only the fixture program has this one.
+  await input.fill(PROGRAM_FILE);
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ hasText: PROGRAM_FILE });
+  await (await driver.waitVisible(row, `"${title}" offers ${PROGRAM_FILE}`)).click();
+}
+
+/** Waits for an editor tab whose title matches and for the js-profile-table viewer to render in it. */
+async function expectProfileViewer(driver: WorkbenchDriver, tabTitle: RegExp, columnHeader: string, shot: string): Promise<void> {
+  const page = driver.page;
+  const tab = page.locator('.tabs-container .tab').filter({ hasText: tabTitle });
+  await driver.waitVisible(tab, `an editor tab ${tabTitle} opens`);
+  // The built-in viewer is a custom editor (a webview): its table header names the column.
+  const frame = await frameWith(driver, `text=${columnHeader}`, `the built-in viewer shows its "${columnHeader}" column`);
+  console.log(`[e2e] ${(await tab.first().innerText()).trim()} opened in ${frame.url().split('?')[0].split('/').slice(-2).join('/')}`);
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: path.join(screenshotsDir, `${shot}.png`) });
+  console.log(`[e2e] screenshot test-results/screenshots/${shot}.png`);
+}
+
+export const diagnosisSteps: readonly DiagnosisStep[] = [
+  {
+    title: 'answers "Why Is It Still Running?" with creation-line links that open the source at the line',
+    async run(state) {
+      const driver = required(state.driver, 'workbench');
+      const page = driver.page;
+      await driver.runCommand('View: Close All Editors');
+      await driver.runInNewTerminal(PROGRAM);
+      await driver.runCommand('View: Show Process Vitals');
+      await driver.waitForTreeRow('Processes', PROGRAM_FILE, `${PROGRAM_FILE} appears in the Processes tree`);
+      await runOnProgram(driver, 'Process Vitals: Why Is It Still Running?');
+
+      const link = `a[href*="${PROGRAM_FILE}"]:text-is("${PROGRAM_FILE}:${INTERVAL_LINE}")`;
+      const preview = await frameWith(driver, link, `the answer links the interval's creation line ${PROGRAM_FILE}:${INTERVAL_LINE}`);
+      const answer = (await preview.locator('body').innerText()).trim();
+      console.log(`[e2e] Why Is It Still Running? answered:\n${answer.replace(/^/gm, '        ')}`);
+      if (!/Timeout/.test(answer) || !/TCPSERVERWRAP|TCPServerWrap|Server/i.test(answer)) throw new Error('the answer names neither the interval nor the server');
+      const href = (await preview.locator(link).first().getAttribute('href')) ?? '';
+      const [, line, column] = /#L(\d+),(\d+)$/.exec(href) ?? [];
+      if (Number(line) !== INTERVAL_LINE) throw new Error(`the link points at ${href}`);
+      await page.screenshot({ path: path.join(screenshotsDir, 'why-still-running.png') });
+
+      await preview.locator(link).first().click();
+      await driver.waitVisible(page.locator('.tabs-container .tab.active').filter({ hasText: PROGRAM_FILE }), `${PROGRAM_FILE} opens in an editor`);
+      const position = page.locator(`${'[id="workbench.parts.statusbar"]'} ${CURSOR_POSITION}`);
+      await driver.waitFor(async () => new RegExp(`Ln ${line}, Col ${column}\\b`).test(await position.innerText().catch(() => '')), `the cursor is at Ln ${line}, Col ${column}`);
+      console.log(`[e2e] link ${href.replace(/^.*\//, '')} opened ${PROGRAM_FILE} at "${(await position.innerText()).trim()}"`);
+    },
+  },
+  {
+    title: 'opens a heap snapshot and a CPU profile of an agent process in VS Code\'s own viewers',
+    async run(state) {
+      const driver = required(state.driver, 'workbench');
+      await driver.runCommand('View: Close All Editors');
+      await runOnProgram(driver, 'Process Vitals: Take Heap Snapshot');
+      await expectProfileViewer(driver, /\.heapsnapshot/, 'Retained Size', 'heap-snapshot-viewer');
+      await driver.runCommand('View: Close All Editors');
+      await runOnProgram(driver, 'Process Vitals: Take CPU Profile');
+      await expectProfileViewer(driver, /\.cpuprofile/, 'Self Time', 'cpu-profile-viewer');
+      await driver.runCommand('View: Close All Editors');
+    },
+  },
+];
