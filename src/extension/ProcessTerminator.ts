@@ -40,29 +40,34 @@ export class ProcessTerminator {
     private readonly prompts: TerminationPrompts = DIALOG_PROMPTS,
   ) {}
 
-  /** Asks, then terminates the targets; resolves when they exited or the user stopped. */
-  async terminate(targets: readonly TerminationTarget[]): Promise<void> {
+  /**
+   * Asks (unless the caller already did), then terminates the targets; resolves when they exited or
+   * the user stopped, with whether all of them are gone.
+   */
+  async terminate(targets: readonly TerminationTarget[], options: { readonly alreadyConfirmed?: boolean } = {}): Promise<boolean> {
     const live = targets.filter((t) => this.isSameProcess(t));
     if (!live.length) {
-      void vscode.window.showInformationMessage(targets.length === 1 ? `PID ${targets[0].pid} has already exited.` : 'Those processes have already exited.');
-      return;
+      if (!options.alreadyConfirmed) void vscode.window.showInformationMessage(targets.length === 1 ? `PID ${targets[0].pid} has already exited.` : 'Those processes have already exited.');
+      return true;
     }
     const what = live.length === 1 ? `"${shortenCommand(live[0].label, 60)}" (PID ${live[0].pid})` : `${live.length} processes`;
     const polite = process.platform !== 'win32';
-    const confirmed = await this.prompts.confirm(
+    const confirmed = options.alreadyConfirmed || await this.prompts.confirm(
       `Terminate ${what}?`,
       polite ? 'Sends SIGTERM, asking it to exit. Unsaved work in it may be lost.' : 'Ends it at once. Unsaved work in it may be lost.',
     );
-    if (!confirmed) return;
+    if (!confirmed) return false;
 
     this.signal(live, polite ? 'SIGTERM' : 'SIGKILL');
-    if (!polite) return;
     const survivors = await this.waitForExit(live);
-    if (!survivors.length) return;
+    if (!survivors.length) return true;
+    if (!polite) return false;
     const force = await this.prompts.offerForceKill(
       `${survivors.length === 1 ? `PID ${survivors[0].pid} is` : `${survivors.length} processes are`} still running ${GRACE_MS / 1000} s after SIGTERM.`,
     );
-    if (force) this.signal(survivors.filter((t) => this.isSameProcess(t)), 'SIGKILL');
+    if (!force) return false;
+    this.signal(survivors.filter((t) => this.isSameProcess(t)), 'SIGKILL');
+    return (await this.waitForExit(survivors)).length === 0;
   }
 
   private signal(targets: readonly TerminationTarget[], signal: NodeJS.Signals): void {

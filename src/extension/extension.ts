@@ -179,8 +179,10 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
 
   // Terminal shells are the terminals themselves: the dashboard and the pickers leave them out, like the status bar.
   const visibleProcesses = () => {
+    // A terminal's own process is its shell, except in a terminal made to run a program directly
+    // (Restart with Handle Tracking makes one): a process with an agent is a Node program.
     const shells = new Set(origins().filter((o) => o.kind === 'terminal').map((o) => o.rootPid));
-    return monitor.watched().filter((p) => !shells.has(p.info.pid));
+    return monitor.watched().filter((p) => !shells.has(p.info.pid) || agentInjection?.server?.get(p.info.pid) !== undefined);
   };
 
   // From the palette no argument; from the Processes tree a tree element; from the Alerts tree an
@@ -270,6 +272,7 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     workerScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'diagnosisWorker.js').fsPath,
     candidates: visibleProcesses,
     keepDiagnoses: () => settings.diagnosisKeep,
+    terminator,
     log,
   });
   register(Commands.diagnoseLeaks, (arg) => diagnosis.diagnoseLeaks(processKeyOf(arg)));

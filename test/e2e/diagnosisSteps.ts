@@ -26,8 +26,10 @@ const screenshotsDir = path.join(repoRoot, 'test-results', 'screenshots');
 const PROGRAM_FILE = 'keeps-running.js';
 /** Its forgotten interval's line: the one creation line the answer must link to. */
 const INTERVAL_LINE = 10;
-/** Tracking from the start gives every handle its creation stack. */
-const PROGRAM = `PROCESS_VITALS_AGENT_TRACK_HANDLES=1 node ${PROGRAM_FILE}`;
+/** Started plainly: its handles predate tracking until "Restart with Handle Tracking" starts it again. */
+const PROGRAM = `node ${PROGRAM_FILE}`;
+/** The restarted program's terminal (DiagnosisCommands.restartWithTracking names it). */
+const RESTARTED_TERMINAL = `${PROGRAM_FILE} (handle tracking)`;
 /** The editor's cursor position in the status bar (VS Code's own status entry). */
 const CURSOR_POSITION = '[id="status.editor.selection"]';
 
@@ -49,6 +51,21 @@ async function frameWith(driver: WorkbenchDriver, selector: string, step: string
     return false;
   }, step);
   return required(found, step);
+}
+
+/**
+ * Waits for a tree row of the fixture program whose agent has reported (the pickers of agent commands list only such processes); returns the row's PID.
+ */
+async function waitForAgentRow(driver: WorkbenchDriver, step: string): Promise<string> {
+  const rows = driver.page.locator('[role="tree"][aria-label="Processes"] .monaco-list-row').filter({ hasText: PROGRAM_FILE });
+  let pid: string | undefined;
+  await driver.waitFor(async () => {
+    // A row's aria-label is its tooltip: it names the PID, and the agent once it has reported.
+    const labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+    pid = labels.map((l) => (l.includes('with the Process Vitals agent') ? /\bPID (\d+)/.exec(l)?.[1] : undefined)).find(Boolean);
+    return pid !== undefined;
+  }, step);
+  return required(pid, step);
 }
 
 /** Runs a Process Vitals command that asks for a process, and picks the fixture program by its command line. */
@@ -84,7 +101,7 @@ async function expectProfileViewer(driver: WorkbenchDriver, tabTitle: RegExp, co
 
 export const diagnosisSteps: readonly DiagnosisStep[] = [
   {
-    title: 'answers "Why Is It Still Running?" with creation-line links that open the source at the line',
+    title: 'offers to restart a program whose handles predate tracking, and restarts it with tracking in a new terminal',
     async run(state) {
       const driver = required(state.driver, 'workbench');
       const page = driver.page;
@@ -92,6 +109,32 @@ export const diagnosisSteps: readonly DiagnosisStep[] = [
       await driver.runInNewTerminal(PROGRAM);
       await driver.runCommand('View: Show Process Vitals');
       await driver.waitForTreeRow('Processes', PROGRAM_FILE, `${PROGRAM_FILE} appears in the Processes tree`);
+      const oldPid = await waitForAgentRow(driver, `${PROGRAM_FILE}'s agent reports`);
+      await runOnProgram(driver, 'Process Vitals: Why Is It Still Running?');
+      await frameWith(driver, 'text=Created before tracking began', 'the answer says which handles predate tracking');
+      const offer = page.locator('.notifications-toasts .monaco-button').filter({ hasText: 'Restart with Handle Tracking' });
+      await (await driver.waitVisible(offer, 'a notification offers "Restart with Handle Tracking"')).click();
+      const restart = page.locator('.monaco-dialog-box .dialog-buttons a.monaco-button:text-is("Restart")');
+      await driver.waitVisible(restart, 'the restart dialog states what it will do');
+      console.log(`[e2e] restart dialog: ${(await page.locator('.monaco-dialog-box').first().innerText()).replace(/\s+/g, ' ')}`);
+      await page.screenshot({ path: path.join(screenshotsDir, 'restart-with-tracking.png') });
+      await restart.first().click();
+      const newRow = await driver.waitForTreeRow('Processes', `Terminal: ${RESTARTED_TERMINAL}`, 'the restarted program gets its own terminal in the tree');
+      await driver.waitFor(async () => {
+        const rows = page.locator('[role="tree"][aria-label="Processes"] .monaco-list-row').filter({ hasText: PROGRAM_FILE });
+        const labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+        return !labels.some((l) => l.includes(`PID ${oldPid} `));
+      }, `the old process (PID ${oldPid}) leaves the tree`);
+      const newPid = await waitForAgentRow(driver, 'the restarted program\'s agent reports');
+      console.log(`[e2e] restarted PID ${oldPid} as PID ${newPid}: ${(await newRow.getAttribute('aria-label'))?.split('\n')[0]}`);
+    },
+  },
+  {
+    title: 'answers "Why Is It Still Running?" with creation-line links that open the source at the line',
+    async run(state) {
+      const driver = required(state.driver, 'workbench');
+      const page = driver.page;
+      await driver.runCommand('View: Close All Editors');
       await runOnProgram(driver, 'Process Vitals: Why Is It Still Running?');
 
       const link = `a[href*="${PROGRAM_FILE}"]:text-is("${PROGRAM_FILE}:${INTERVAL_LINE}")`;

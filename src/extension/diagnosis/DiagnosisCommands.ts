@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import type { CostEstimate } from '../../agent/agentProtocol';
+import { AGENT_TRACK_HANDLES_ENV, type CostEstimate } from '../../agent/agentProtocol';
 import type { AgentServer } from '../../monitor/agents/AgentServer';
 import type { LeakWatch } from '../../monitor/leaks/LeakWatch';
 import { DiagnosisCancelledError, DiagnosisRefusedError, LeakDiagnosis } from '../../monitor/diagnosis/LeakDiagnosis';
@@ -10,11 +10,14 @@ import { SNAPSHOT_SECRETS_WARNING, formatBytes, relativeSourceLinks, writeDiagno
 import { renderStillRunningMarkdown } from '../../monitor/diagnosis/renderStillRunning';
 import type { Monitor, WatchedProcess } from '../../monitor/Monitor';
 import { formatBytes as formatMemory, shortenCommand } from '../format';
+import type { ProcessTerminator } from '../ProcessTerminator';
 
 /** Seconds between the three snapshots when the user does not say otherwise. */
 const DEFAULT_OBSERVE_SECONDS = 30;
 /** Seconds a "Take CPU Profile" records. */
 const CPU_PROFILE_SECONDS = 10;
+/** The offer, where creation stacks are missing because tracking began late. */
+const RESTART_WITH_TRACKING = 'Restart with Handle Tracking';
 
 /** What the diagnosis commands need from the rest of the extension. */
 export interface DiagnosisCommandsOptions {
@@ -30,6 +33,8 @@ export interface DiagnosisCommandsOptions {
   readonly candidates: () => WatchedProcess[];
   /** Diagnoses kept in storage (the processVitals.diagnosis.keep setting). */
   readonly keepDiagnoses: () => number;
+  /** Ends a process for "Restart with Handle Tracking" (the user confirms once, in this class's dialog). */
+  readonly terminator: ProcessTerminator;
   readonly log: vscode.LogOutputChannel;
 }
 
@@ -163,12 +168,63 @@ export class DiagnosisCommands {
       const answer = join(folder, `still-running-${target.process.info.pid}.md`);
       writeFileSync(answer, renderStillRunningMarkdown(target.label, pid, report, relativeSourceLinks(folder)), { mode: 0o600 });
       await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(answer));
+      const untracked = Object.values(report.untracked).reduce((n, c) => n + c, 0);
+      if (untracked && !hello?.trackingHandlesFromStart) {
+        // Not awaited: the answer is open; restarting is an offer.
+        void vscode.window
+          .showInformationMessage(`${untracked} handle(s) of PID ${pid} have no creation line: they were created before tracking began.`, RESTART_WITH_TRACKING)
+          .then((choice) => (choice ? this.restartWithTracking(pid) : undefined));
+      }
     } catch (error) {
       void vscode.window.showErrorMessage(`Why Is It Still Running? failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       // Tracking captures a stack per async resource: it is too costly to leave on.
       if (startedTracking) await target.agents.stopHandleTracking(pid).catch(() => undefined);
     }
+  }
+
+  /**
+   * Ends an agent-enabled Node process and runs it again, as the same node binary with the same
+   * arguments and working directory, in a new terminal with handle tracking on from the start, so
+   * that every handle and timer gets its creation stack. The program runs as the terminal's own
+   * process (no shell), so its arguments need no quoting on any platform; its environment is this
+   * window's, which the dialog says.
+   */
+  async restartWithTracking(pid: number): Promise<void> {
+    const agents = this.options.agents();
+    const hello = agents?.get(pid)?.hello;
+    const watched = this.options.monitor.get(pid);
+    if (!hello || !hello.argv.length) {
+      void vscode.window.showWarningMessage(`PID ${pid} has no Process Vitals agent connected any more: start it again yourself with ${AGENT_TRACK_HANDLES_ENV}=1 set.`);
+      return;
+    }
+    const [node, ...args] = [hello.argv[0], ...hello.execArgv, ...hello.argv.slice(1)];
+    const commandLine = [node, ...args].map((a) => (/^[\w./:=@+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+    const ok = await vscode.window.showWarningMessage(
+      `Restart PID ${pid} with handle tracking?`,
+      {
+        modal: true,
+        detail:
+          `Process Vitals ends it (SIGTERM) and runs it again in a new terminal, in ${hello.cwd}, with ${AGENT_TRACK_HANDLES_ENV}=1:\n\n${shortenCommand(commandLine, 400)}\n\n` +
+          'It gets this window\'s environment, not the one it was started with. Tracking costs a stack capture per handle and timer created.',
+      },
+      'Restart',
+    );
+    if (ok !== 'Restart') return;
+    const ended = await this.options.terminator.terminate([{ pid, key: watched?.key, label: commandLine }], { alreadyConfirmed: true });
+    if (!ended) {
+      void vscode.window.showWarningMessage(`PID ${pid} is still running: not started again.`);
+      return;
+    }
+    const terminal = vscode.window.createTerminal({
+      name: `${basename(hello.argv[1] ?? node)} (handle tracking)`,
+      shellPath: node,
+      shellArgs: args,
+      cwd: hello.cwd,
+      env: { [AGENT_TRACK_HANDLES_ENV]: '1' },
+    });
+    terminal.show();
+    this.options.log.info(`Audit: restarted PID ${pid} with handle tracking in a new terminal: ${commandLine}`);
   }
 
   /** Lets the user pick a watched process, most suspicious (leaking, then largest) first. */
@@ -231,8 +287,11 @@ export class DiagnosisCommands {
     await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(markdown));
     const outcome = { leak: 'Leak found', 'no-leak': 'No leak found', inconclusive: 'Inconclusive' }[report.verdict.outcome];
     // Not awaited: the report is open; the buttons are offers, not a step of the diagnosis.
-    void vscode.window.showInformationMessage(`${outcome}: ${report.verdict.summary}`, 'Export', 'Open Snapshot').then(async (choice) => {
+    const untracked = Object.keys(report.handles?.untracked ?? {}).length > 0;
+    const actions = ['Export', 'Open Snapshot', ...(untracked ? [RESTART_WITH_TRACKING] : [])];
+    void vscode.window.showInformationMessage(`${outcome}: ${report.verdict.summary}`, ...actions).then(async (choice) => {
       if (choice === 'Export') await this.exportReport(report);
+      else if (choice === RESTART_WITH_TRACKING) await this.restartWithTracking(report.pid);
       else if (choice === 'Open Snapshot') {
         const snapshot = report.files.find((f) => f.kind === 'finalSnapshot') ?? report.files[0];
         if (snapshot) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(snapshot.path));
