@@ -23,11 +23,14 @@ const GC_KIND_BY_FLAG: Readonly<Record<number, GcKind>> = { 1: 'minor', 2: 'mino
  * mark-sweep-compact exactly; a PerformanceObserver callback runs later (in a setImmediate), after
  * the program went on allocating, so its reading was inflated on bursty heaps. The profiler records
  * in C++ without a JS callback per GC and is read (stopped and restarted) once per report.
- * Measured (bench/agentOverhead, instruction counts): the profiler costs more per GC than the
- * observer, ~0.35M instructions against too little to tell from noise, because it serializes heap
- * space statistics before and after each GC; on a node:http hello world (~270 requests per
- * scavenge) that is about 0.2% of the CPU of a request, well inside the agent's 2% budget, and it is
- * what buys the exact figure the leak detector's cleanest signal is built on.
+ * Measured (bench/agentOverhead, valgrind instruction counts): the profiler is NOT the cheaper one.
+ * It costs ~0.35M instructions per GC at the margin and ~1.1M with its start-up, against ~0.2M for
+ * the observer (start-up included), because it serializes heap and heap-space statistics before
+ * and after every GC and they are parsed at each read; on a node:http hello world (~320 requests per
+ * GC) that is roughly 0.4-1.4% of a request's CPU against ~0.25%. It is kept for the exact figure
+ * the leak detector's cleanest signal is built on; a cheaper near-exact alternative (the observer,
+ * reading old-generation use, since a full GC empties the young generation) is the fallback if the
+ * throughput budget needs it.
  * Older Node versions keep the observer and its approximate figure.
  */
 export class GcTracker {
