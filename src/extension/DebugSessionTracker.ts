@@ -34,7 +34,7 @@ export interface AgentHelloSource {
  */
 export class DebugSessionTracker extends OriginTracker {
   /** The debuggee PID of each session (a cluster's workers each have a child session of their own). */
-  private readonly debuggees = new Map<string, { session: vscode.DebugSession; pid: number }>();
+  private readonly debuggees = new Map<string, { session: vscode.DebugSession; pid: number; sources: string[] }>();
   private readonly launches = new LaunchTokenMatcher<vscode.DebugSession>();
 
   constructor(monitor: Monitor, log: vscode.LogOutputChannel, private readonly handOffOrphans: OrphanHandoff) {
@@ -76,14 +76,23 @@ export class DebugSessionTracker extends OriginTracker {
     }));
   }
 
-  /** Records a debuggee PID learned another way (the agent's hello, once the agent exists). */
+  /** Each debuggee with its launch's name and every way its PID was learned, first first (for the log and the tests). */
+  debuggeeSources(): Array<{ session: string; pid: number; sources: string[] }> {
+    return [...this.debuggees.values()].map(({ session, pid, sources }) => ({ session: topSession(session).name, pid, sources: [...sources] }));
+  }
+
+  /** Records a debuggee PID of a session, learned from `how`. */
   record(session: vscode.DebugSession, pid: number, how: string): void {
-    const existing = this.debuggees.get(session.id);
-    if (existing?.pid === pid) return;
-    // Known already through another session of the same launch (the agent's hello names the launch, js-debug's child session the target).
+    // Known already, through this session or another of the same launch (the agent's hello names the
+    // launch, js-debug's child session the target): one root, with one more witness.
     const top = topSession(session);
-    for (const other of this.debuggees.values()) if (other.pid === pid && topSession(other.session) === top) return;
-    this.debuggees.set(session.id, { session, pid });
+    for (const other of this.debuggees.values()) {
+      if (other.pid === pid && topSession(other.session) === top) {
+        if (!other.sources.includes(how)) other.sources.push(how);
+        return;
+      }
+    }
+    this.debuggees.set(session.id, { session, pid, sources: [how] });
     this.log.info(`Debug session "${topSession(session).name}": debuggee PID ${pid} (from ${how})`);
     this.sync();
     this.monitor.tickNow();

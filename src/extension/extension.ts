@@ -288,6 +288,7 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     onDidTick: tickEmitter.event,
     getStatusBar: () => statusBar.snapshot(),
     getEndedTasks: () => tasks.ended().map((t) => ({ ...t })),
+    getDebuggees: () => debugSessions.debuggeeSources(),
     getAgent: (pid) => {
       const connection = agentInjection?.server.get(pid);
       if (!connection) return undefined;
