@@ -2,11 +2,14 @@ import type { Socket } from 'node:net';
 import type * as Fs from 'node:fs';
 import type * as Net from 'node:net';
 import type * as Path from 'node:path';
+import type * as V8 from 'node:v8';
 import type * as WorkerThreads from 'node:worker_threads';
 import { lazyBuiltin } from './lazyBuiltin';
 import {
+  AGENT_LAUNCH_TOKEN_ENV,
   AGENT_PROTOCOL_VERSION,
   DEFAULT_REPORT_INTERVAL_MS,
+  LAUNCH_TOKEN_PATTERN,
   MAX_SERVER_FRAME_BYTES,
   NdjsonDecoder,
   encodeFrame,
@@ -164,6 +167,8 @@ export class AgentClient {
       platform: process.platform,
       arch: process.arch,
       trackingHandlesFromStart: this.handles.tracking && this.options.handleTracker !== undefined,
+      heapSizeLimit: lazyBuiltin<typeof V8>('node:v8').getHeapStatistics().heap_size_limit,
+      ...launchToken(),
     };
   }
 
@@ -330,6 +335,12 @@ export function endpointLooksSafe(endpoint: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** This program's debug launch token, when the extension's debug configuration provider set one and it looks like one. */
+function launchToken(): { launchToken?: string } {
+  const token = process.env[AGENT_LAUNCH_TOKEN_ENV];
+  return typeof token === 'string' && LAUNCH_TOKEN_PATTERN.test(token) ? { launchToken: token } : {};
 }
 
 function safeCwd(): string {

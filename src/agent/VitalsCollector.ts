@@ -1,21 +1,16 @@
-import type { Histogram, IntervalHistogram, PerformanceObserver, RecordableHistogram, EventLoopUtilization } from 'node:perf_hooks';
+import type { Histogram, IntervalHistogram, RecordableHistogram, EventLoopUtilization } from 'node:perf_hooks';
 import type * as DiagnosticsChannel from 'node:diagnostics_channel';
 import type * as PerfHooks from 'node:perf_hooks';
 import { lazyBuiltin } from './lazyBuiltin';
 import {
   COARSE_LOOP_DELAY_RESOLUTION_MS,
   FINE_LOOP_DELAY_RESOLUTION_MS,
-  GC_KINDS,
   type AgentReport,
-  type GcKind,
-  type GcKindTotals,
   type HttpServerInterval,
   type LoopDelay,
 } from './agentProtocol';
 import type { ErrorObserver } from './ErrorObserver';
-
-/** perf_hooks' NODE_PERFORMANCE_GC_* flags, by our names. */
-const GC_KIND_BY_FLAG: Readonly<Record<number, GcKind>> = { 1: 'minor', 4: 'major', 8: 'incremental', 16: 'weakCallbacks' };
+import { GcTracker } from './GcTracker';
 /** Above this event-loop utilization the delay histogram runs even without fine detail: the loop is awake anyway. */
 const BUSY_UTILIZATION = 0.02;
 const HTTP_START = Symbol('processVitals.httpStart');
@@ -31,16 +26,14 @@ type Channel = { subscribe(fn: (message: unknown) => void): void; unsubscribe(fn
 const HTTP_SAMPLE_EVERY = 20;
 
 /**
- * Gathers one report per call from cheap sources: process.memoryUsage(), a GC PerformanceObserver,
+ * Gathers one report per call from cheap sources: process.memoryUsage(), GC figures (GcTracker),
  * event-loop utilization, monitorEventLoopDelay (only while the loop is busy or a user asked for
  * detail: an idle process then has one wake-up per report), getActiveResourcesInfo(), and the
  * http.server diagnostics channels (sampled: see setHttpObserving). Everything it starts, stop() undoes.
  */
 export class VitalsCollector {
   private readonly perfHooks: typeof PerfHooks = lazyBuiltin('node:perf_hooks');
-  private readonly gcTotals = new Map<GcKind, { count: number; pauseMs: number }>(GC_KINDS.map((k) => [k, { count: 0, pauseMs: 0 }]));
-  private heapAfterGc: number | null = null;
-  private gcObserver: PerformanceObserver | undefined;
+  private readonly gc = new GcTracker();
   private loopDelay: IntervalHistogram | undefined;
   private loopDelayResolutionMs = 0;
   private lastUtilization: EventLoopUtilization;
@@ -63,7 +56,6 @@ export class VitalsCollector {
     this.lastUtilization = performance.eventLoopUtilization();
     this.lastReportAt = performance.now();
     this.httpLatency = this.perfHooks.createHistogram();
-    this.observeGc();
     // Observed until the first request, so a server shows up at once; then HTTP is sampled.
     this.setHttpObserving(true);
   }
@@ -93,11 +85,7 @@ export class VitalsCollector {
     this.updateLoopDelay();
 
     const memory = process.memoryUsage();
-    const gc = {} as Record<GcKind, GcKindTotals>;
-    for (const kind of GC_KINDS) {
-      const t = this.gcTotals.get(kind)!;
-      gc[kind] = { count: t.count, pauseMs: round(t.pauseMs) };
-    }
+    const gc = this.gc.read();
     return {
       type: 'report',
       seq: this.seq++,
@@ -110,7 +98,7 @@ export class VitalsCollector {
         external: memory.external,
         arrayBuffers: memory.arrayBuffers,
       },
-      heapAfterGc: this.heapAfterGc,
+      heapAfterGc: this.gc.heapAfterGc,
       gc,
       eventLoopUtilization: Math.min(1, Math.max(0, round(utilization.utilization, 4))),
       eventLoopDelay: delay,
@@ -124,28 +112,10 @@ export class VitalsCollector {
 
   /** Stops every observer, histogram and subscription. */
   stop(): void {
-    this.gcObserver?.disconnect();
-    this.gcObserver = undefined;
+    this.gc.stop();
     this.loopDelay?.disable();
     this.loopDelay = undefined;
     this.setHttpObserving(false);
-  }
-
-  private observeGc(): void {
-    const observer = new this.perfHooks.PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
-        // entry.detail.kind, never entry.kind: the latter prints a deprecation warning (DEP0152).
-        const detail = (entry as unknown as { detail?: { kind?: number } }).detail;
-        const kind = GC_KIND_BY_FLAG[detail?.kind ?? 0];
-        if (!kind) continue;
-        const totals = this.gcTotals.get(kind)!;
-        totals.count++;
-        totals.pauseMs += entry.duration;
-        if (kind === 'major') this.heapAfterGc = process.memoryUsage().heapUsed;
-      }
-    });
-    observer.observe({ entryTypes: ['gc'] });
-    this.gcObserver = observer;
   }
 
   /**

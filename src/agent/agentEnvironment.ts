@@ -9,3 +9,5 @@ export const AGENT_ENDPOINT_ENV = 'PROCESS_VITALS_AGENT_ENDPOINT';
 export const AGENT_SECRET_ENV = 'PROCESS_VITALS_AGENT_SECRET';
 /** Environment variable that, when '1', starts handle/timer tracking at load so every handle has a creation stack. */
 export const AGENT_TRACK_HANDLES_ENV = 'PROCESS_VITALS_AGENT_TRACK_HANDLES';
+/** Environment variable set per debug launch by the extension; the agent repeats it in its hello so the debug session knows its process. */
+export const AGENT_LAUNCH_TOKEN_ENV = 'PROCESS_VITALS_LAUNCH';

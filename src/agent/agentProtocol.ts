@@ -15,7 +15,7 @@
 /** Bumped whenever a frame's shape changes incompatibly; a peer with another version is refused. */
 export const AGENT_PROTOCOL_VERSION = 1;
 
-export { AGENT_ENDPOINT_ENV, AGENT_SECRET_ENV, AGENT_TRACK_HANDLES_ENV } from './agentEnvironment';
+export { AGENT_ENDPOINT_ENV, AGENT_LAUNCH_TOKEN_ENV, AGENT_SECRET_ENV, AGENT_TRACK_HANDLES_ENV } from './agentEnvironment';
 
 /** Largest frame an agent may send once authenticated (a handle report is the biggest). */
 export const MAX_AGENT_FRAME_BYTES = 1024 * 1024;
@@ -34,6 +34,9 @@ export const FINE_LOOP_DELAY_RESOLUTION_MS = 20;
 export const MIN_HEAP_PROFILE_INTERVAL_BYTES = 128 * 1024;
 /** Longest CPU or heap profile an agent will record. */
 export const MAX_PROFILE_SECONDS = 300;
+
+/** A debug launch token as the extension makes them (AGENT_LAUNCH_TOKEN_ENV): 16 to 64 characters of [A-Za-z0-9_-]. */
+export const LAUNCH_TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** GC kinds as perf_hooks reports them (`entry.detail.kind`). */
 export type GcKind = 'minor' | 'major' | 'incremental' | 'weakCallbacks';
@@ -64,6 +67,13 @@ export interface AgentHello {
   readonly arch: string;
   /** Whether handle tracking has been on since the program started (every handle has a stack). */
   readonly trackingHandlesFromStart: boolean;
+  /** V8's heap size limit (v8.getHeapStatistics().heap_size_limit), bytes: lets the leak detector project time to out-of-memory. Older agents omit it. */
+  readonly heapSizeLimit?: number;
+  /**
+   * The PROCESS_VITALS_LAUNCH token of the debug launch that started this program (set per launch by
+   * the extension's debug configuration provider), so the debug session knows its debuggee at hello.
+   */
+  readonly launchToken?: string;
 }
 
 /** Memory as process.memoryUsage() reports it, bytes. */
@@ -128,7 +138,7 @@ export interface AgentReport {
   /** Actual ms since the previous report (or since start). */
   readonly intervalMs: number;
   readonly memory: AgentMemory;
-  /** heapUsed right after the last major GC, or null before the first one. */
+  /** Used heap right after the last major GC (V8's own after-GC statistics where Node has v8.GCProfiler), or null before the first one. */
   readonly heapAfterGc: number | null;
   readonly gc: Readonly<Record<GcKind, GcKindTotals>>;
   /** Event-loop utilization over the interval, 0..1. */
@@ -438,7 +448,16 @@ function validateHello(f: Record<string, unknown>): AgentHello {
     platform: str(f.platform, 'platform', 32),
     arch: str(f.arch, 'arch', 32),
     trackingHandlesFromStart: bool(f.trackingHandlesFromStart, 'trackingHandlesFromStart'),
+    ...(f.heapSizeLimit !== undefined ? { heapSizeLimit: int(f.heapSizeLimit, 'heapSizeLimit', 1) } : {}),
+    ...(f.launchToken !== undefined ? { launchToken: launchToken(f.launchToken) } : {}),
   };
+}
+
+
+function launchToken(value: unknown): string {
+  const token = str(value, 'launchToken', 64);
+  if (!LAUNCH_TOKEN_PATTERN.test(token)) fail('launchToken is not a launch token');
+  return token;
 }
 
 function validateLoopDelay(value: unknown): LoopDelay {

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { AgentServer } from '../monitor/agents/AgentServer';
 import { agentRequireOption, nodeOptionsWithAgent } from '../monitor/agents/agentNodeOptions';
+import { AGENT_LAUNCH_TOKEN_ENV } from '../agent/agentProtocol';
+import { newLaunchToken } from './debugLaunchToken';
 
 /** workspaceState key of this window's agent endpoint, reused so running agents reconnect after a reload. */
 const ENDPOINT_KEY = 'processVitals.agent.endpoint';
@@ -121,6 +123,8 @@ export class AgentInjection implements vscode.Disposable {
     const existing = typeof env.NODE_OPTIONS === 'string' ? env.NODE_OPTIONS : process.env.NODE_OPTIONS;
     env.NODE_OPTIONS = nodeOptionsWithAgent(this.agentPath, existing);
     Object.assign(env, this.server.environment());
+    // Names this launch in its agent's hello, so the debug session knows its process as soon as the agent connects.
+    env[AGENT_LAUNCH_TOKEN_ENV] = newLaunchToken();
     return { ...configuration, env };
   }
 }

@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
+import type { AgentConnectionInfo } from '../monitor/agents/AgentServer';
+import type { Event } from '../monitor/events';
 import type { Monitor } from '../monitor/Monitor';
+import { LaunchTokenMatcher } from './debugLaunchToken';
 import { pidFromSessionName } from './debugSessionPid';
 import { OriginTracker } from './OriginTracker';
 import type { OrphanHandoff } from './OrphanTracker';
@@ -15,15 +18,24 @@ function topSession(session: vscode.DebugSession): vscode.DebugSession {
   return top;
 }
 
+/** The agent connections a DebugSessionTracker listens to (an AgentServer). */
+export interface AgentHelloSource {
+  readonly onDidConnect: Event<AgentConnectionInfo>;
+  agents(): AgentConnectionInfo[];
+}
+
 /**
  * Finds the debuggee PID of every debug session, launch or attach, and registers it as a root
- * labelled with the launch configuration's name. js-debug does not send the DAP `process` event, so
- * its child sessions' names (and, failing that, evaluating `process.pid`) give the PID; adapters that
- * do send `process` with `systemProcessId` are heard through a DebugAdapterTracker.
+ * labelled with the launch configuration's name. Launches our debug configuration provider resolved
+ * carry a launch token that the debuggee's agent repeats in its hello, which names the process as
+ * soon as it connects. Otherwise (attach, agent off, other adapters): js-debug does not send the DAP
+ * `process` event, so its child sessions' names (and, failing that, evaluating `process.pid`) give
+ * the PID; adapters that do send `process` with `systemProcessId` are heard through a DebugAdapterTracker.
  */
 export class DebugSessionTracker extends OriginTracker {
   /** The debuggee PID of each session (a cluster's workers each have a child session of their own). */
-  private readonly debuggees = new Map<string, { session: vscode.DebugSession; pid: number }>();
+  private readonly debuggees = new Map<string, { session: vscode.DebugSession; pid: number; sources: string[] }>();
+  private readonly launches = new LaunchTokenMatcher<vscode.DebugSession>();
 
   constructor(monitor: Monitor, log: vscode.LogOutputChannel, private readonly handOffOrphans: OrphanHandoff) {
     super(monitor, log, 'debug');
@@ -44,6 +56,16 @@ export class DebugSessionTracker extends OriginTracker {
     );
   }
 
+  /** Learns debuggee PIDs from agent hellos from now on (the agent server starts after the tracker). */
+  attachAgents(agents: AgentHelloSource): void {
+    const onHello = (info: AgentConnectionInfo) => {
+      const match = this.launches.addHello(info.hello);
+      if (match) this.record(match.session, match.pid, 'its agent\'s hello');
+    };
+    this.own(agents.onDidConnect(onHello));
+    for (const info of agents.agents()) onHello(info);
+  }
+
   /** One origin per debuggee. */
   origins(): OriginRoot[] {
     return [...this.debuggees.values()].map(({ session, pid }) => ({
@@ -54,17 +76,34 @@ export class DebugSessionTracker extends OriginTracker {
     }));
   }
 
-  /** Records a debuggee PID learned another way (the agent's hello, once the agent exists). */
+  /** Each debuggee with its launch's name and every way its PID was learned, first first (for the log and the tests). */
+  debuggeeSources(): Array<{ session: string; pid: number; sources: string[] }> {
+    return [...this.debuggees.values()].map(({ session, pid, sources }) => ({ session: topSession(session).name, pid, sources: [...sources] }));
+  }
+
+  /** Records a debuggee PID of a session, learned from `how`. */
   record(session: vscode.DebugSession, pid: number, how: string): void {
-    const existing = this.debuggees.get(session.id);
-    if (existing?.pid === pid) return;
-    this.debuggees.set(session.id, { session, pid });
+    // Known already, through this session or another of the same launch (the agent's hello names the
+    // launch, js-debug's child session the target): one root, with one more witness.
+    const top = topSession(session);
+    for (const other of this.debuggees.values()) {
+      if (other.pid === pid && topSession(other.session) === top) {
+        if (!other.sources.includes(how)) other.sources.push(how);
+        return;
+      }
+    }
+    this.debuggees.set(session.id, { session, pid, sources: [how] });
     this.log.info(`Debug session "${topSession(session).name}": debuggee PID ${pid} (from ${how})`);
     this.sync();
     this.monitor.tickNow();
   }
 
   private async onStart(session: vscode.DebugSession): Promise<void> {
+    const launched = this.launches.addSession(session);
+    if (launched) {
+      this.record(launched.session, launched.pid, 'its agent\'s hello');
+      return;
+    }
     const fromName = session.parentSession ? pidFromSessionName(session.name) : undefined;
     if (fromName !== undefined) {
       this.record(session, fromName, 'js-debug\'s session name');
@@ -82,6 +121,7 @@ export class DebugSessionTracker extends OriginTracker {
   }
 
   private onTerminate(session: vscode.DebugSession): void {
+    this.launches.removeSession(session);
     const entry = this.debuggees.get(session.id);
     if (!entry) return;
     this.debuggees.delete(session.id);

@@ -43,6 +43,8 @@ export interface ProcessVitalsApi {
    * opens its report; resolves with the verdict and the report's folder, or undefined when it did not run.
    */
   diagnoseLeaks(processKey: string, observeSeconds?: number): Promise<{ outcome: string; kinds: readonly string[]; summary: string; folder: string; markdown: string } | undefined>;
+  /** Debug sessions' debuggees, with every way each PID was learned ("its agent's hello", "js-debug's session name", ...), first first. */
+  getDebuggees(): Array<{ session: string; pid: number; sources: string[] }>;
   /** Task processes that ended in this window, oldest first, with their exit codes. */
   getEndedTasks(): Array<{ name: string; pid: number; exitCode: number | undefined; endedAt: number }>;
 }

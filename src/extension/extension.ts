@@ -64,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     agentInjection = injection;
     context.subscriptions.push(injection, injection.server.onWarning((warning) => log.warn(warning.message)));
     monitor.attachAgents(injection.server);
+    debugSessions.attachAgents(injection.server);
   });
 
   const terminator = new ProcessTerminator(monitor, log);
@@ -290,6 +291,7 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     onDidTick: tickEmitter.event,
     getStatusBar: () => statusBar.snapshot(),
     getEndedTasks: () => tasks.ended().map((t) => ({ ...t })),
+    getDebuggees: () => debugSessions.debuggeeSources(),
     getAgent: (pid) => {
       const connection = agentInjection?.server.get(pid);
       if (!connection) return undefined;

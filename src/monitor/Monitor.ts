@@ -46,7 +46,7 @@ export interface AgentReportSource {
 
 /** What the Node agent of a watched process reported. */
 export interface AgentVitals {
-  /** The main thread's hello. */
+  /** The main thread's hello (hello.heapSizeLimit: V8's heap size limit, for projecting time to out-of-memory). */
   readonly hello: AgentConnectionInfo['hello'];
   /** The main thread's newest report. */
   readonly latest: AgentReport;

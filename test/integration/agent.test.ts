@@ -56,6 +56,9 @@ describe('The Node agent in a real VS Code', function () {
       await ticksUntil(vitals, () => debuggee()?.pid !== undefined, 60);
       const pid = debuggee()!.pid!;
       await ticksUntil(vitals, () => vitals.getAgent(pid) !== undefined, 10);
+      // The launch token the configuration provider set came back in the agent's hello and named this debuggee.
+      await ticksUntil(vitals, () => vitals.getDebuggees().some((d) => d.pid === pid && d.sources.includes('its agent\'s hello')), 10);
+      assert.deepEqual(vitals.getDebuggees().filter((d) => d.session === 'pv-test-launch').map((d) => d.pid), [pid], 'one debuggee, the agent\'s process');
     } finally {
       await vscode.debug.stopDebugging();
     }

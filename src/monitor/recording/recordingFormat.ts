@@ -162,6 +162,7 @@ export function recordingHeaderOf(
       startTime: info.startTime,
       ...(info.cwd ? { cwd: info.cwd } : {}),
       ...(options.origin ? { origin: options.origin } : {}),
+      ...(watched.agent?.hello.heapSizeLimit ? { heapLimitBytes: watched.agent.hello.heapSizeLimit } : {}),
     },
     // Written before the samples, so it lists every key this recorder may write; some may never appear.
     series: RECORDED_SERIES,

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_ENDPOINT_ENV, AGENT_SECRET_ENV, AGENT_TRACK_HANDLES_ENV, type AgentReport } from '../../../src/agent/agentProtocol';
+import { AGENT_ENDPOINT_ENV, AGENT_LAUNCH_TOKEN_ENV, AGENT_SECRET_ENV, AGENT_TRACK_HANDLES_ENV, type AgentReport } from '../../../src/agent/agentProtocol';
 import { AgentServer, type AgentConnectionInfo, type AgentServerWarning } from '../../../src/monitor/agents/AgentServer';
 import { ProgramDirectory, assertAgentBuilt, median, nextEvent } from './agentPrograms';
 
@@ -111,6 +111,48 @@ describe('agent in real Node programs', function () {
     assert.ok(observations.every((o) => o.observedAt !== undefined));
     // The next reports repeat the first observation rather than observing again.
     assert.equal(new Set(observations.slice(1).map((o) => o.observedAt)).size, 1);
+  });
+
+  it('says its heap size limit and its debug launch token in its hello', async () => {
+    const file = programs.write('limit.js', LONG_RUNNING);
+    const hello = nextEvent(server.onDidConnect);
+    const token = 'Launch-token_0123456789ab';
+    programs.start(file, true, { ...server.environment(), [AGENT_LAUNCH_TOKEN_ENV]: token }, ['--max-old-space-size=96']);
+    const info = await hello;
+    assert.equal(info.hello.launchToken, token);
+    // The limit V8 derives from --max-old-space-size: the old space plus the young generation.
+    const limit = info.hello.heapSizeLimit!;
+    assert.ok(limit >= 96 * 2 ** 20 && limit < 160 * 2 ** 20, `heap size limit ${limit}`);
+  });
+
+  it('reports the used heap right after a major GC, not what the program allocated after it', async () => {
+    // After an explicit GC the program allocates and keeps ~15 MB at once, before any callback can run; a
+    // 64 MB young generation holds all of it, so no further GC (which would rightly move the figure) runs.
+    const file = programs.write(
+      'after-gc.js',
+      `const v8 = require('v8');
+       let kept = [];
+       setInterval(() => {}, 1000);
+       process.on('SIGUSR2', () => {
+         kept = [];
+         for (let i = 0; i < 200000; i++) kept.push({ i, s: 'x'.repeat(8) + i });
+         kept = [];
+         global.gc();
+         const truth = v8.getHeapStatistics().used_heap_size;
+         for (let i = 0; i < 200000; i++) kept.push({ i, a: [i, i + 1, i + 2] });
+         console.log(JSON.stringify({ truth, now: v8.getHeapStatistics().used_heap_size }));
+       });`,
+    );
+    const connected = nextEvent(server.onDidConnect);
+    const child = programs.start(file, true, server.environment(), ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64']);
+    await connected;
+    await reportFrom(child.pid!);
+    const line = new Promise<{ truth: number; now: number }>((resolve) => child.stdout!.once('data', (b: Buffer) => resolve(JSON.parse(b.toString()))));
+    child.kill('SIGUSR2');
+    const { truth, now } = await line;
+    assert.ok(now - truth > 8 * 2 ** 20, `the burst after the GC is large (${now - truth} bytes)`);
+    const report = await reportFrom(child.pid!, (r) => r.heapAfterGc !== null && r.gc.major.count > 0);
+    assert.ok(Math.abs(report.heapAfterGc! - truth) < 256 * 1024, `heap after GC ${report.heapAfterGc}, used right after gc() ${truth}`);
   });
 
   it('reports a worker thread over its own connection, as a worker', async () => {

@@ -74,6 +74,11 @@ describe('agent protocol validation', () => {
     ['hello with a non-string argument', hello({ argv: [{}] })],
     ['hello with a huge secret', hello({ secret: 'x'.repeat(300) })],
     ['hello with isMainThread as a string', hello({ isMainThread: 'true' })],
+    ['hello with a string heap size limit', hello({ heapSizeLimit: '4096' })],
+    ['hello with a zero heap size limit', hello({ heapSizeLimit: 0 })],
+    ['hello with a short launch token', hello({ launchToken: 'abc' })],
+    ['hello with a launch token holding a newline', hello({ launchToken: 'abcdefghijklmnop\nq' })],
+    ['hello with a numeric launch token', hello({ launchToken: 1234567890123456 })],
     ['report with negative heap', report({ memory: { ...VALID_REPORT.memory, heapUsed: -1 } })],
     ['report with an infinite rss', report({ memory: { ...VALID_REPORT.memory, rss: Infinity } })],
     ['report without gc kinds', report({ gc: {} })],
@@ -103,6 +108,13 @@ describe('agent protocol validation', () => {
     assert.equal((result.value as unknown as Record<string, unknown>).extra, undefined);
     assert.equal((result.value as unknown as Record<string, unknown>).polluted, undefined);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it('accepts a hello with a heap size limit and a launch token, and one without either (older agents)', () => {
+    const full = { ...VALID_HELLO, heapSizeLimit: 4_345_298_944, launchToken: 'Ab-_0123456789abcdefXYZ9' };
+    assert.deepEqual(validateFromAgent(full), { ok: true, value: full });
+    const older = validateFromAgent(VALID_HELLO);
+    assert.ok(older.ok && older.value.type === 'hello' && !('heapSizeLimit' in older.value) && !('launchToken' in older.value));
   });
 
   it('keeps resource counts on a null prototype', () => {
