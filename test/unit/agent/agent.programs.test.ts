@@ -152,7 +152,9 @@ describe('agent in real Node programs', function () {
     const { truth, now } = await line;
     assert.ok(now - truth > 8 * 2 ** 20, `the burst after the GC is large (${now - truth} bytes)`);
     const report = await reportFrom(child.pid!, (r) => r.heapAfterGc !== null && r.gc.major.count > 0);
-    assert.ok(Math.abs(report.heapAfterGc! - truth) < 256 * 1024, `heap after GC ${report.heapAfterGc}, used right after gc() ${truth}`);
+    // The old generation read in the observer's callback: exact but for large objects allocated
+    // before it runs (here the growing array's backing store, in large-object space: ~0.3 MB).
+    assert.ok(Math.abs(report.heapAfterGc! - truth) < 1024 * 1024, `heap after GC ${report.heapAfterGc}, used right after gc() ${truth}`);
   });
 
   it('reports a worker thread over its own connection, as a worker', async () => {
