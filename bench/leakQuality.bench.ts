@@ -207,8 +207,9 @@ export async function run(): Promise<BenchResult> {
     '',
     ...scoreLines(heldOut, detectors, heldOutScores),
   );
-  // Not a tuning loop: the defaults stay; this shows what the start-up allowance trades.
-  lines.push('', 'start-up allowance trade-off (everything else at its default):');
+  // Not a tuning loop: the defaults stay; this shows what the start-up allowance (which only growth
+  // under way since the process started waits for) trades between false alarms and time-to-detect.
+  lines.push('', 'start-up allowance for growth since the process started, trade-off (everything else at its default):');
   for (const startupSeconds of [0, 30, DEFAULT_LEAK_TREND_OPTIONS.startupSeconds, 120]) {
     const s = scoreDetector(engineDetectorWith(`startup ${startupSeconds} s`, { startupSeconds }), corpus);
     lines.push(`  startup ${String(startupSeconds).padStart(3)} s: precision ${s.precision.toFixed(2)}, recall ${s.recall.toFixed(2)}, F1 ${s.f1.toFixed(2)}, TTD median ${fmt(s.medianTtd)} s (>= 30 KB/s: ${fmt(s.medianTtdFast)} s); false alarms: ${s.falseAlarmTraces.join(', ') || 'none'}`);
