@@ -1,6 +1,7 @@
 /**
- * The labelled leak corpus (test/fixtures/leaks/corpus.json and its traces), shared by the
- * recording script, the quality benchmark and the unit tests that pin verdicts.
+ * The labelled leak corpus (test/fixtures/leaks/corpus.json and its traces) and the held-out set
+ * (heldout.json), shared by the recording script, the quality benchmark and the unit tests that pin
+ * verdicts.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,10 +27,15 @@ export interface CorpusEntry {
   readonly what: string;
 }
 
-/** The corpus manifest's entries. */
-export function loadCorpus(): CorpusEntry[] {
-  const manifest = JSON.parse(readFileSync(join(CORPUS_DIR, 'corpus.json'), 'utf8')) as { traces: CorpusEntry[] };
-  return manifest.traces;
+/** The manifest of the corpus the detector is developed on. */
+export const CORPUS_MANIFEST = 'corpus.json';
+/** The manifest of the held-out traces: recorded like the corpus, never used to choose the detector's parameters. */
+export const HELD_OUT_MANIFEST = 'heldout.json';
+
+/** A manifest's entries (by default the corpus's); its traces live in the same traces/ folder. */
+export function loadCorpus(manifest = CORPUS_MANIFEST): CorpusEntry[] {
+  const parsed = JSON.parse(readFileSync(join(CORPUS_DIR, manifest), 'utf8')) as { traces: CorpusEntry[] };
+  return parsed.traces;
 }
 
 /** The recorded trace of an entry (.ndjson or .ndjson.gz). */

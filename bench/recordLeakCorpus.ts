@@ -4,7 +4,7 @@
  * duration, several at a time, and writes test/fixtures/leaks/traces/<name>.ndjson.gz (gzip keeps
  * the committed corpus near 200 KB; `process-vitals analyze` reads either form).
  *
- *   node scripts/build.mjs && node out/bench/recordLeakCorpus.js [--duration 240] [--concurrency 11] [name...]
+ *   node scripts/build.mjs && node out/bench/recordLeakCorpus.js [--duration 240] [--concurrency 11] [--manifest heldout.json] [name...]
  *
  * Programs are light but share the machine: a loaded machine delays GCs and timers, which is part
  * of what the detector must tolerate. After re-recording, re-pin the verdicts in
@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { loadCorpus, CORPUS_DIR } from './leakCorpus';
+import { loadCorpus, CORPUS_DIR, CORPUS_MANIFEST } from './leakCorpus';
 
 const ROOT = join(__dirname, '../..');
 const CLI = join(ROOT, 'dist/cli.js');
@@ -23,6 +23,14 @@ function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name);
   if (i === -1) return fallback;
   const value = Number(args[i + 1]);
+  args.splice(i, 2);
+  return value;
+}
+
+function textOption(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(name);
+  if (i === -1) return fallback;
+  const value = args[i + 1] ?? fallback;
   args.splice(i, 2);
   return value;
 }
@@ -42,7 +50,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const durationSeconds = option(args, '--duration', 240);
   const concurrency = option(args, '--concurrency', 11);
-  const corpus = loadCorpus().filter((entry) => args.length === 0 || args.includes(entry.name));
+  const manifest = textOption(args, '--manifest', CORPUS_MANIFEST);
+  const corpus = loadCorpus(manifest).filter((entry) => args.length === 0 || args.includes(entry.name));
   mkdirSync(join(CORPUS_DIR, 'traces'), { recursive: true });
   const queue = [...corpus];
   const worker = async () => {

@@ -1,6 +1,7 @@
 import type { ObservedVitals } from '../recording/recordingFormat';
 import { DEFAULT_LEAK_TREND_OPTIONS, LeakTrendDetector, MIN_HANDLE_RATE, type LeakConfirmation, type LeakTrendOptions } from './LeakTrendDetector';
 import type { LeakSignal, LeakVerdict } from './LeakVerdict';
+import { theilSen } from './trendStatistics';
 
 /** Options of a LeakDetectorSet. */
 export interface LeakDetectorSetOptions {
@@ -14,7 +15,7 @@ export interface LeakDetectorSetOptions {
 const MAX_HANDLE_TYPES = 16;
 /** Major GCs remembered for confirming heapUsed growth (a window holds far fewer). */
 const MAX_GC_EVENTS = 32;
-/** Share of the trend's growth that must still be there after a major GC to confirm it. */
+/** Share of the trend's growth that must still be there at a major GC to confirm it. */
 const SURVIVING_SHARE = 0.25;
 
 /**
@@ -33,6 +34,7 @@ const SURVIVING_SHARE = 0.25;
  */
 export class LeakDetectorSet {
   private readonly detectors = new Map<LeakSignal, LeakTrendDetector>();
+  private heapLimitBytes: number | undefined;
   private readonly trend: LeakTrendOptions;
   private lastGcMajor: number | undefined;
   private lastHeapAfterGc: number | undefined;
@@ -41,8 +43,15 @@ export class LeakDetectorSet {
   /** Recent major GCs: time and heapAfterGc, oldest first (bounded). */
   private readonly gcEvents: Array<{ readonly time: number; readonly heapAfterGc: number }> = [];
 
-  constructor(private readonly options: LeakDetectorSetOptions = {}) {
+  constructor(options: LeakDetectorSetOptions = {}) {
     this.trend = { ...DEFAULT_LEAK_TREND_OPTIONS, ...options.trend };
+    this.heapLimitBytes = options.heapLimitBytes;
+  }
+
+  /** Sets V8's heap size limit once it is known (from the agent's hello): heap verdicts from the next bucket on project secondsToLimit. */
+  setHeapLimit(bytes: number | undefined): void {
+    this.heapLimitBytes = bytes !== undefined && Number.isFinite(bytes) && bytes > 0 ? bytes : undefined;
+    for (const detector of this.detectors.values()) if (detector.kind === 'heap') detector.setLimit(this.heapLimitBytes);
   }
 
   /** Feeds what was observed at time (ms since the epoch); returns the verdicts whose state changed. */
@@ -88,14 +97,30 @@ export class LeakDetectorSet {
     return this.verdicts().filter((v) => v.state === 'leak');
   }
 
-  /** Whether a major GC after the growth's onset left at least SURVIVING_SHARE of the growth in place. */
+  /**
+   * Whether the live heap, measured at major GCs after the growth's onset, kept at least
+   * SURVIVING_SHARE of the growth: either the newest such GC against heapUsed's floor at the onset
+   * (the floor holds garbage too, so it only makes the test harder to pass), or, like with like,
+   * the Theil-Sen slope of heapAfterGc over those GCs. GCs that span less than a growth segment
+   * say little (they differ by little more than noise); GCs over the newest half of the growth
+   * that do span one and show a flat live heap refute it: the cache reached its bound, and what
+   * heapUsed still shows is garbage promoted between major GCs.
+   */
   private readonly survivedMajorGc: LeakConfirmation = (verdict, detector) => {
     const onset = verdict.onsetTime;
     if (onset === undefined) return false;
-    const before = detector.valueAt(onset);
-    if (before === undefined) return false;
-    const minGap = this.trend.bucketSeconds * 1000;
-    return this.gcEvents.some((gc) => gc.time >= onset + minGap && gc.heapAfterGc - before >= SURVIVING_SHARE * verdict.rate * ((gc.time - onset) / 1000));
+    const segmentMs = this.trend.minBuckets * this.trend.bucketSeconds * 1000;
+    const liveSlope = (gcs: ReadonlyArray<{ readonly time: number; readonly heapAfterGc: number }>) =>
+      gcs.length >= 2 && gcs[gcs.length - 1]!.time - gcs[0]!.time >= segmentMs ? theilSen(gcs.map((gc) => gc.time / 1000), gcs.map((gc) => gc.heapAfterGc)).slope : undefined;
+    const after = this.gcEvents.filter((gc) => gc.time >= onset + this.trend.bucketSeconds * 1000);
+    const newest = after[after.length - 1];
+    if (newest === undefined) return false;
+    const required = SURVIVING_SHARE * verdict.rate;
+    const recentSlope = liveSlope(after.filter((gc) => gc.time >= (onset + verdict.time) / 2));
+    if (recentSlope !== undefined && recentSlope < required) return false;
+    const floorAtOnset = detector.valueAt(onset);
+    if (floorAtOnset !== undefined && newest.heapAfterGc - floorAtOnset >= required * ((newest.time - onset) / 1000)) return true;
+    return (liveSlope(after) ?? -Infinity) >= required;
   };
 
   /** heapAfterGc when a major GC happened since the previous sample, else undefined (the value is a repeat). */
@@ -116,7 +141,7 @@ export class LeakDetectorSet {
     const kind = isHandles ? 'handles' : signal === 'rss' ? 'rss' : signal === 'external' ? 'external' : 'heap';
     const trend = isHandles ? { ...this.trend, minRate: MIN_HANDLE_RATE } : this.trend;
     const confirmation = signal === 'heapUsed' ? this.survivedMajorGc : undefined;
-    detector = new LeakTrendDetector(kind, signal, trend, kind === 'heap' ? this.options.heapLimitBytes : undefined, this.firstTime, confirmation);
+    detector = new LeakTrendDetector(kind, signal, trend, kind === 'heap' ? this.heapLimitBytes : undefined, this.firstTime, confirmation);
     this.detectors.set(signal, detector);
     return detector;
   }

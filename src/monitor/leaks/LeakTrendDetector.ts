@@ -1,5 +1,5 @@
 import type { LeakKind, LeakSignal, LeakVerdict } from './LeakVerdict';
-import { mannKendall, theilSen } from './trendStatistics';
+import { changePointIndex, halvesOf, isDecelerating, mannKendall, theilSen } from './trendStatistics';
 
 /** Parameters of a LeakTrendDetector; the defaults are principled, not fitted to a corpus. */
 export interface LeakTrendOptions {
@@ -7,17 +7,23 @@ export interface LeakTrendOptions {
   readonly bucketSeconds: number;
   /** Buckets in the sliding window the trend is tested over. */
   readonly windowBuckets: number;
-  /** Buckets needed before any verdict other than 'warming-up'. */
+  /** Buckets needed before any verdict other than 'warming-up', and in a growth segment before it can be a leak. */
   readonly minBuckets: number;
-  /** The process's first seconds are start-up: a leak needs growth in the window's newest half after them (at least 3 buckets). */
+  /**
+   * Growth already under way when the process started is start-up (loading code, building an
+   * index, filling a cache) until the process is this old; growth that begins after a flat
+   * stretch is a change point, not start-up, and is judged as soon as its segment has minBuckets.
+   */
   readonly startupSeconds: number;
+  /** A stretch before the change point is flat when its rate is at most this fraction of the growth's. */
+  readonly flatFraction: number;
   /** One-sided significance level of the Mann-Kendall test to call a leak. */
   readonly alpha: number;
   /** Significance level below which an existing leak verdict is kept (hysteresis: no flapping). */
   readonly alphaKeep: number;
   /** Confidence level of the Theil-Sen interval; its lower bound must be above zero. */
   readonly confidence: number;
-  /** Growth is sustained while the newest half's rate (its upper bound, once a leak) is at least this fraction of the window's rate. */
+  /** Growth is sustained while the newest half's rate (its upper bound, once a leak) is at least this fraction of the growth's rate. */
   readonly sustainedFraction: number;
   /** Slowest growth worth calling a leak, in units per second (practical significance). */
   readonly minRate: number;
@@ -29,13 +35,15 @@ export interface LeakTrendOptions {
  */
 export type LeakConfirmation = (verdict: LeakVerdict, detector: LeakTrendDetector) => boolean;
 
-/** Defaults: 5 s buckets, a 3-minute window, 30 s of data and a start-up minute before a verdict. */
+/** Defaults: 5 s buckets, a 3-minute window, 30 s of growth, a start-up minute for growth that starts with the process. */
 export const DEFAULT_LEAK_TREND_OPTIONS: LeakTrendOptions = {
   bucketSeconds: 5,
   windowBuckets: 36,
   // Six strictly rising points are the fewest that pass alpha = 0.01 (p = 0.0041).
   minBuckets: 6,
   startupSeconds: 60,
+  // A change point in slope: the rate before the knee at most a quarter of the rate after it.
+  flatFraction: 0.25,
   alpha: 0.01,
   alphaKeep: 0.05,
   confidence: 0.95,
@@ -51,11 +59,16 @@ export const MIN_HANDLE_RATE = 1 / 60;
  * An online trend detector for one signal of one process. Samples are folded into fixed-width
  * buckets that keep their lowest value (the lower envelope: what survived the GCs and the bursts);
  * at each closed bucket the newest `windowBuckets` buckets are tested for a monotonic upward trend
- * (Mann-Kendall) and the rate is estimated with its confidence interval (Theil-Sen). A leak needs a
- * significant trend, a rate interval above zero and above `minRate`, and growth that is sustained in
- * the newest half of the window (a plateau after a warm-up, a bounded cache that reached its limit
- * and saturating growth all fail that). State is a fixed-size window: O(1) memory, O(1) work per
- * sample and O(window^2) per closed bucket.
+ * (Mann-Kendall over the whole window, which does not depend on where the growth is thought to
+ * start). The growth segment starts at the window's change point (the knee of the best "flat, then
+ * a line" fit); its rate and confidence interval are Theil-Sen's over that segment. A leak needs a
+ * significant trend, a rate interval above zero and above `minRate`, a segment of at least
+ * `minBuckets`, growth that is sustained in the segment's newest half (a plateau after a warm-up,
+ * a bounded cache that reached its limit fail that) and not significantly slower there than in its
+ * older half (saturating growth fails that: the two halves' Sen intervals do not overlap). Growth
+ * under way since the process started may be start-up and waits for `startupSeconds`; growth after
+ * a flat stretch does not. State is a fixed-size window: O(1) memory, O(1) work per sample and
+ * O(window^2) per closed bucket.
  */
 export class LeakTrendDetector {
   private readonly times: Float64Array;
@@ -74,7 +87,7 @@ export class LeakTrendDetector {
     readonly signal: LeakSignal,
     private readonly options: LeakTrendOptions = DEFAULT_LEAK_TREND_OPTIONS,
     /** The limit the signal runs into (V8's heap limit for heap signals), when known. */
-    private readonly limit?: number,
+    private limit?: number,
     /** When the process was first observed (ms since the epoch), if before this signal's first value. */
     originTime?: number,
     /** Asked before each 'leak' verdict; a refusal gives 'steady' with `suspected: true`. */
@@ -84,6 +97,11 @@ export class LeakTrendDetector {
     this.times = new Float64Array(options.windowBuckets);
     this.values = new Float64Array(options.windowBuckets);
     this.current = { kind, signal, state: 'warming-up', rate: 0, rateLow: 0, rateHigh: 0, confidence: 0, time: 0 };
+  }
+
+  /** Sets the limit the signal runs into, learned after the detector started (an agent's hello comes after the first OS samples). */
+  setLimit(limit: number | undefined): void {
+    this.limit = limit;
   }
 
   /** The newest verdict. */
@@ -149,35 +167,38 @@ export class LeakTrendDetector {
   private evaluate(now: number): LeakVerdict {
     const o = this.options;
     const base = { kind: this.kind, signal: this.signal, time: now };
-    if (this.count < o.minBuckets) {
+    const warmingUp = (): LeakVerdict => {
       this.onset = undefined;
       return (this.current = { ...base, state: 'warming-up', rate: 0, rateLow: 0, rateHigh: 0, confidence: 0 });
-    }
+    };
+    if (this.count < o.minBuckets) return warmingUp();
     const { t, v } = this.window();
-    // The newest half of the window, without start-up: growth must go on after start-up ends.
-    let recentStart = Math.min(t.length - 2, Math.floor(t.length / 2));
-    while (recentStart < t.length && t[recentStart]! < o.startupSeconds) recentStart++;
-    if (t.length - recentStart < 3) {
-      this.onset = undefined;
-      return (this.current = { ...base, state: 'warming-up', rate: 0, rateLow: 0, rateHigh: 0, confidence: 0 });
-    }
-    const trend = mannKendall(v);
-    const fit = theilSen(t, v, o.confidence);
-    const recent = theilSen(t.slice(recentStart), v.slice(recentStart), o.confidence);
     const wasLeak = this.current.state === 'leak';
-    const alpha = wasLeak ? o.alphaKeep : o.alpha;
-    // A new leak needs the newest half to keep at least sustainedFraction of the window's pace (a
-    // plateau after a warm-up, a cache at its limit and saturation fail); an existing one is kept
-    // until even the upper bound of the newest half's rate falls below that (no flapping on noise).
-    const sustained = (wasLeak ? recent.slopeHigh : recent.slope) >= o.sustainedFraction * fit.slope;
-    const growing = trend.pIncreasing < alpha && fit.slopeLow > 0 && fit.slope >= o.minRate && sustained;
+    // The growth segment: the points after the change point (the knee is the line's start, at the
+    // flat level), so a step up and then flat is not growth; from the kept onset while a leak lasts.
+    const knee = wasLeak && this.onset !== undefined ? Math.max(0, t.findIndex((ti) => this.firstTime + ti * 1000 >= this.onset!)) : changePointIndex(t, v);
+    const segmentTimes = t.slice(knee + 1);
+    const segmentValues = v.slice(knee + 1);
+    const fit = theilSen(segmentTimes, segmentValues, o.confidence);
+    const flatBefore = knee >= 2 && theilSen(t.slice(0, knee + 1), v.slice(0, knee + 1), o.confidence).slope <= o.flatFraction * fit.slope;
+    if (!flatBefore && t[t.length - 1]! < o.startupSeconds) return warmingUp();
+    const trend = mannKendall(v);
     const confidence = 1 - trend.pIncreasing;
     const measured = { rate: fit.slope, rateLow: fit.slopeLow, rateHigh: fit.slopeHigh, confidence };
-    if (!growing) {
+    const steady = (suspected?: boolean): LeakVerdict => {
       this.onset = undefined;
-      return (this.current = { ...base, state: 'steady', ...measured });
-    }
-    const onset = this.onset ?? this.estimateOnset(t, v);
+      return (this.current = { ...base, state: 'steady', ...measured, ...(suspected ? { suspected } : {}) });
+    };
+    if (segmentTimes.length < o.minBuckets) return steady();
+    const { older, recent } = halvesOf(segmentTimes, segmentValues, o.confidence);
+    const alpha = wasLeak ? o.alphaKeep : o.alpha;
+    // A new leak needs the newest half to keep at least sustainedFraction of the growth's pace (a
+    // plateau after a warm-up, a cache at its limit fail); an existing one is kept until even the
+    // upper bound of the newest half's rate falls below that (no flapping on noise).
+    const sustained = (wasLeak ? recent.slopeHigh : recent.slope) >= o.sustainedFraction * fit.slope;
+    const growing = trend.pIncreasing < alpha && fit.slopeLow > 0 && fit.slope >= o.minRate && sustained && !isDecelerating(older, recent);
+    if (!growing) return steady();
+    const onset = this.onset ?? this.firstTime + t[knee]! * 1000;
     const level = v[v.length - 1]!;
     const secondsToLimit = this.limit !== undefined && fit.slope > 0 ? Math.max(0, (this.limit - level) / fit.slope) : undefined;
     const leak: LeakVerdict = {
@@ -187,9 +208,7 @@ export class LeakTrendDetector {
       onsetTime: onset,
       ...(secondsToLimit !== undefined ? { secondsToLimit } : {}),
     };
-    if (!wasLeak && this.confirmation && !this.confirmation(leak, this)) {
-      return (this.current = { ...base, state: 'steady', ...measured, suspected: true });
-    }
+    if (!wasLeak && this.confirmation && !this.confirmation(leak, this)) return steady(true);
     this.onset = onset;
     return (this.current = leak);
   }
@@ -204,36 +223,5 @@ export class LeakTrendDetector {
       if (this.times[k]! > time) break;
     }
     return found;
-  }
-
-  /**
-   * Start of the growth: the split of the window that best fits "flat, then a straight line"
-   * (least squares over each candidate knee), in ms since the epoch.
-   */
-  private estimateOnset(t: number[], v: number[]): number {
-    const n = t.length;
-    let bestSse = Infinity;
-    let bestKnee = 0;
-    for (let k = 0; k < n - 2; k++) {
-      // Flat at the mean of the points before the knee, then a least-squares line through the knee value onwards.
-      let sse = 0;
-      let flatMean = 0;
-      for (let i = 0; i < k; i++) flatMean += v[i]!;
-      flatMean = k ? flatMean / k : v[0]!;
-      for (let i = 0; i < k; i++) sse += (v[i]! - flatMean) ** 2;
-      let sxx = 0;
-      let sxy = 0;
-      for (let i = k; i < n; i++) {
-        sxx += (t[i]! - t[k]!) ** 2;
-        sxy += (t[i]! - t[k]!) * (v[i]! - flatMean);
-      }
-      const b = sxx > 0 ? Math.max(0, sxy / sxx) : 0;
-      for (let i = k; i < n; i++) sse += (v[i]! - flatMean - b * (t[i]! - t[k]!)) ** 2;
-      if (sse < bestSse) {
-        bestSse = sse;
-        bestKnee = k;
-      }
-    }
-    return this.firstTime + t[bestKnee]! * 1000;
   }
 }

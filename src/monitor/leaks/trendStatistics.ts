@@ -94,6 +94,59 @@ export function theilSen(times: ArrayLike<number>, values: ArrayLike<number>, co
   return { slope, slopeLow, slopeHigh, intercept: median(residuals) };
 }
 
+/**
+ * The change point of a series that is flat and then rises: the index of the knee of the best
+ * "flat at the mean of the points before the knee, then a line from that level" least-squares fit
+ * (the line's slope is not allowed below zero). 0 when the series rises (or falls) throughout.
+ * O(n^2).
+ */
+export function changePointIndex(times: ArrayLike<number>, values: ArrayLike<number>): number {
+  const n = Math.min(times.length, values.length);
+  let bestSse = Infinity;
+  let bestKnee = 0;
+  let prefixSum = 0;
+  for (let k = 0; k < Math.max(1, n - 2); k++) {
+    if (k > 0) prefixSum += values[k - 1]!;
+    const flatMean = k ? prefixSum / k : values[0]!;
+    let sse = 0;
+    for (let i = 0; i < k; i++) sse += (values[i]! - flatMean) ** 2;
+    let sxx = 0;
+    let sxy = 0;
+    for (let i = k; i < n; i++) {
+      sxx += (times[i]! - times[k]!) ** 2;
+      sxy += (times[i]! - times[k]!) * (values[i]! - flatMean);
+    }
+    const b = sxx > 0 ? Math.max(0, sxy / sxx) : 0;
+    for (let i = k; i < n; i++) sse += (values[i]! - flatMean - b * (times[i]! - times[k]!)) ** 2;
+    if (sse < bestSse) {
+      bestSse = sse;
+      bestKnee = k;
+    }
+  }
+  return bestKnee;
+}
+
+/** Theil-Sen fits of a series' older and newest halves (the older gets the middle point of an odd count). */
+export function halvesOf(times: readonly number[], values: readonly number[], confidence = 0.95): { older: TheilSenResult; recent: TheilSenResult } {
+  const split = Math.ceil(times.length / 2);
+  return {
+    older: theilSen(times.slice(0, split), values.slice(0, split), confidence),
+    recent: theilSen(times.slice(split), values.slice(split), confidence),
+  };
+}
+
+/**
+ * Whether growth slowed down, significantly and by a margin that matters: the newest half's whole
+ * confidence interval of the slope lies below the older half's (two intervals that do not overlap
+ * differ at well under the level of either), and its slope is at most `maxRatio` of the older one
+ * (on near-noiseless series, such as handle counts, the intervals shrink to points and a 1%
+ * wobble of a request rate would otherwise count). Saturating growth and a cache reaching its
+ * bound do this; a leak does not.
+ */
+export function isDecelerating(older: TheilSenResult, recent: TheilSenResult, maxRatio = 0.75): boolean {
+  return recent.slopeHigh < older.slopeLow && recent.slope <= maxRatio * older.slope;
+}
+
 /** The median of some numbers (NaN when empty). */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return NaN;

@@ -72,6 +72,30 @@ describe('LeakTrendDetector on synthetic series', () => {
     assert.ok(verdicts.length > 0 && verdicts.every((v) => v.state === 'warming-up'));
   });
 
+  it('calls growth that starts after a flat stretch without waiting for the start-up minute', () => {
+    // Flat for 20 s, then 150 KB/s: a change point, not start-up.
+    const verdicts = replay((t) => 30 * MB + Math.max(0, t - 20) * 150_000 + r() * 0.3 * MB, 120);
+    const leak = firstLeak(verdicts);
+    assert.ok(leak, 'no leak verdict');
+    assert.ok(leak.t > 20 && leak.t < 60, `detected at ${leak.t} s`);
+    assert.ok(Math.abs((leak.onsetTime! - T0) / 1000 - 20) <= 10, `onset ${(leak.onsetTime! - T0) / 1000} s`);
+  });
+
+  it('waits for the start-up minute when the growth began with the process, and says so', () => {
+    const verdicts = replay((t) => 30 * MB + 150_000 * t + r() * 0.3 * MB, 120);
+    const leak = firstLeak(verdicts)!;
+    assert.ok(leak.t >= 60, `detected at ${leak.t} s`);
+    assert.ok(verdicts.filter((v) => v.t < 60).every((v) => v.state === 'warming-up'));
+  });
+
+  it('drops a leak verdict when the growth saturates', () => {
+    // Linear for 150 s, then saturating towards a bound: the leak is first called, then released.
+    const value = (t: number) => 30 * MB + (t < 150 ? 100_000 * t : 15_000_000 + 6_000_000 * (1 - Math.exp(-(t - 150) / 60))) + r() * 0.2 * MB;
+    const verdicts = replay(value, 500);
+    assert.ok(firstLeak(verdicts), 'never called the linear part a leak');
+    assert.equal(verdicts.at(-1)!.state, 'steady');
+  });
+
   it('projects the time to the limit when the limit is known', () => {
     const detector = new LeakTrendDetector('heap', 'heapAfterGc', undefined, 200 * MB);
     const last = replay((t) => 100 * MB + 100_000 * t, 120, detector).at(-1)!;
@@ -139,6 +163,29 @@ describe('LeakDetectorSet', () => {
     const leak = changes.find((v) => v.signal === 'heapUsed' && v.state === 'leak');
     assert.ok(leak, 'no heapUsed leak');
     assert.ok(leak.time >= T0 + 90_000, 'a leak before any major GC confirmed it');
+  });
+
+  it('projects the heap verdicts to the heap limit, also when the limit arrives after the first samples', () => {
+    const feed = (set: LeakDetectorSet, from: number, to: number) => {
+      for (let t = from; t <= to; t++) set.observe(T0 + t * 1000, { heapUsedBytes: 20 * MB + t * 200_000, heapAfterGcBytes: 20 * MB + Math.floor(t / 10) * 2_000_000, gcMajor: Math.floor(t / 10), externalBytes: 2 * MB + t * 50_000 });
+    };
+    const known = new LeakDetectorSet({ heapLimitBytes: 512 * MB });
+    feed(known, 0, 200);
+    const late = new LeakDetectorSet();
+    feed(late, 0, 5);
+    late.setHeapLimit(512 * MB);
+    feed(late, 6, 200);
+    for (const set of [known, late]) {
+      const heap = set.leaks().filter((v) => v.kind === 'heap');
+      assert.ok(heap.length > 0, 'no heap leak');
+      for (const v of heap) {
+        const expected = (512 * MB - (20 * MB + 200 * 200_000)) / v.rate;
+        assert.ok(v.secondsToLimit !== undefined && Math.abs(v.secondsToLimit - expected) < 0.1 * expected, `${v.signal}: ${v.secondsToLimit} s, expected about ${expected}`);
+      }
+      // External memory does not count against V8's heap limit.
+      const external = set.leaks().find((v) => v.signal === 'external');
+      assert.ok(external && external.secondsToLimit === undefined);
+    }
   });
 
   it('sees a non-Node process through RSS alone', () => {

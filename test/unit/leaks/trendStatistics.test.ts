@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mannKendall, mannKendallVariance, median, normalCdf, normalQuantile, theilSen } from '../../../src/monitor/leaks/trendStatistics';
+import { changePointIndex, halvesOf, isDecelerating, mannKendall, mannKendallVariance, median, normalCdf, normalQuantile, theilSen } from '../../../src/monitor/leaks/trendStatistics';
 
 const close = (actual: number, expected: number, tolerance: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
@@ -59,6 +59,54 @@ describe('trendStatistics', () => {
       const wide = theilSen(times, values, 0.99);
       assert.ok(wide.slopeLow < narrow.slopeLow && wide.slopeHigh > narrow.slopeHigh, JSON.stringify({ narrow, wide }));
       assert.ok(narrow.slopeLow <= narrow.slope && narrow.slope <= narrow.slopeHigh);
+    });
+  });
+
+  describe('changePointIndex', () => {
+    const times = Array.from({ length: 20 }, (_, i) => i * 5);
+    const cases: Array<[string, number[], number]> = [
+      // Flat at 10 up to index 7 (t = 35 s), then +2 per 5 s: the line starts at index 7.
+      ['flat, then a line from index 7', times.map((t, i) => (i <= 7 ? 10 : 10 + (t - 35) * 0.4)), 7],
+      ['a line throughout', times.map((t) => 3 + t * 0.5), 0],
+      ['flat, then a line from index 12', times.map((t, i) => (i <= 12 ? 50 : 50 + (t - 60))), 12],
+    ];
+    for (const [what, values, knee] of cases) {
+      it(`finds the knee of ${what}`, () => assert.equal(changePointIndex(times, values), knee));
+    }
+
+    it('keeps the knee within a bucket or two under noise', () => {
+      const wobble = [0.3, -0.2, 0.1, -0.3, 0.2, 0, -0.1, 0.25, -0.25, 0.15, -0.15, 0.05, -0.05, 0.3, -0.2, 0.1, -0.3, 0.2, 0, -0.1];
+      const knee = changePointIndex(times, times.map((t, i) => (i <= 7 ? 10 : 10 + (t - 35) * 0.4) + wobble[i]!));
+      assert.ok(Math.abs(knee - 7) <= 2, `knee ${knee}`);
+    });
+  });
+
+  describe('isDecelerating (halves of a growth segment)', () => {
+    const times = Array.from({ length: 24 }, (_, i) => i * 5);
+    // Deterministic noise of +-0.5 without a period that lines up with the halves.
+    const wobble = (i: number) => (((Math.sin(i * 12.9898) * 43758.5453) % 1) + 1) % 1 - 0.5;
+    it('is false for a line with noise: both halves share its slope', () => {
+      const { older, recent } = halvesOf(times, times.map((t, i) => 100 + 2 * t + wobble(i)));
+      close(older.slope, 2, 0.1, 'older slope');
+      close(recent.slope, 2, 0.1, 'recent slope');
+      assert.equal(isDecelerating(older, recent), false);
+    });
+
+    it('is true for saturating growth: 1 - exp(-t / 40) slows about 4.4-fold between the halves', () => {
+      const { older, recent } = halvesOf(times, times.map((t, i) => 100 + 400 * (1 - Math.exp(-t / 40)) + wobble(i)));
+      assert.equal(isDecelerating(older, recent), true, JSON.stringify({ older, recent }));
+    });
+
+    it('is false for a noiseless count whose rate wobbles by 1%: significant, but not a slowdown that matters', () => {
+      const { older, recent } = halvesOf(times, times.map((t, i) => (i < 12 ? 4 * t : 4 * 55 + 3.96 * (t - 55))));
+      assert.ok(recent.slopeHigh < older.slopeLow, JSON.stringify({ older, recent }));
+      assert.equal(isDecelerating(older, recent), false);
+    });
+
+    it('splits an odd count with the middle point in the older half', () => {
+      const { older, recent } = halvesOf([0, 1, 2, 3, 4], [0, 1, 2, 10, 20]);
+      assert.equal(older.slope, 1);
+      assert.equal(recent.slope, 10);
     });
   });
 
