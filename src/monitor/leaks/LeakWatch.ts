@@ -27,7 +27,7 @@ export interface LeakVerdictChange {
  * recording reproduces the live verdicts). Detectors are dropped when their process exits.
  */
 export class LeakWatch implements Disposable {
-  private readonly sets = new Map<string, { readonly pid: number; readonly detectors: LeakDetectorSet }>();
+  private readonly sets = new Map<string, { readonly pid: number; readonly detectors: LeakDetectorSet; heapLimit?: number }>();
   private readonly subscriptions: Disposable[];
   private readonly changeEmitter: Emitter<LeakVerdictChange>;
 
@@ -71,6 +71,12 @@ export class LeakWatch implements Disposable {
       if (!entry) {
         entry = { pid: sample.pid, detectors: new LeakDetectorSet(this.options) };
         this.sets.set(key, entry);
+      }
+      // The agent's hello says V8's heap limit (it may connect after the first samples): heap verdicts project the time to reach it.
+      const heapLimit = watched.agent?.hello.heapSizeLimit;
+      if (heapLimit !== undefined && entry.heapLimit !== heapLimit) {
+        entry.heapLimit = heapLimit;
+        entry.detectors.setHeapLimit(heapLimit);
       }
       for (const verdict of entry.detectors.observe(sample.time, vitalsOfProcess(sample, watched.agent, this.monitor.interval))) {
         this.changeEmitter.fire({ processKey: key, pid: sample.pid, verdict });

@@ -51,4 +51,21 @@ describe('LeakWatch on a live Monitor with the Node agent', function () {
     assert.ok(watch.verdicts(idleKey).some((v) => v.signal === 'heapUsed'), 'the idle program has agent signals');
     assert.deepEqual(watch.leaking().map((p) => p.pid), [leaky.pid]);
   });
+
+  it('projects the time to V8\'s heap limit, which the agent\'s hello reports, for a heap leak', async () => {
+    // About 1 MB/s of arrays kept for good, under a 96 MB heap limit.
+    const leaky = programs.start(
+      programs.write('heap.js', 'const kept = []; setInterval(() => { for (let i = 0; i < 5; i++) kept.push(new Array(25000).fill(i + 0.5)); }, 1000);'),
+      true,
+      server.environment(),
+      ['--max-old-space-size=96'],
+    );
+    monitor.setRoots('test', [leaky.pid!]);
+    const leak = await nextEvent(watch.onDidChangeVerdict, (c) => c.pid === leaky.pid && c.verdict.kind === 'heap' && c.verdict.state === 'leak', 50_000);
+    const limit = monitor.get(leaky.pid!)?.agent?.hello.heapSizeLimit;
+    assert.ok(limit !== undefined && limit > 90 * 2 ** 20 && limit < 150 * 2 ** 20, `heap limit from the hello: ${limit}`);
+    const seconds = leak.verdict.secondsToLimit;
+    // From ~10 MB at ~1 MB/s to ~100 MB: a minute or two; the exact figure depends on the machine's pace.
+    assert.ok(seconds !== undefined && seconds > 10 && seconds < 1000, `seconds to the limit: ${seconds} (rate ${leak.verdict.rate} B/s, ${leak.verdict.signal})`);
+  });
 });
