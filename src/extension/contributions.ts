@@ -53,6 +53,7 @@ export const Settings = {
   historyMinutes: 'history.minutes',
   agentEnabled: 'agent.enabled',
   diagnosisKeep: 'diagnosis.keep',
+  leaksStartupSeconds: 'leaks.startupSeconds',
   alertsEnabled: 'alerts.enabled',
   alertsCpuPercent: 'alerts.cpuPercent',
   alertsMemoryMegabytes: 'alerts.memoryMegabytes',
@@ -75,6 +76,7 @@ export const SettingBounds = {
   [Settings.samplingIntervalMs]: { default: 1000, minimum: 250, maximum: 60000 },
   [Settings.historyMinutes]: { default: 15, minimum: 1, maximum: 1440 },
   [Settings.diagnosisKeep]: { default: 3, minimum: 1, maximum: 50 },
+  [Settings.leaksStartupSeconds]: { default: 60, minimum: 0, maximum: 600 },
 } as const;
 
 /** Context keys set with `setContext`, used in package.json `when` clauses. */

@@ -86,7 +86,8 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
   context.subscriptions.push(treeModel, treeView, orphans, terminals, tasks, debugSessions, watchList, statusBar);
   // Subscribed in this order on purpose: each tick updates the leak verdicts, then the alerts that read
   // them, then (below) the tree and status bar that show both.
-  const leakWatch = new LeakWatch(monitor, {}, (error) => log.error(`Leak detector: ${String(error)}`));
+  const leakOptions = () => ({ trend: { startupSeconds: settings.leakStartupSeconds } });
+  const leakWatch = new LeakWatch(monitor, leakOptions(), (error) => log.error(`Leak detector: ${String(error)}`));
   context.subscriptions.push(leakWatch);
   context.subscriptions.push(
     leakWatch.onDidChangeVerdict(({ pid, verdict }) => {
@@ -166,6 +167,7 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
       monitor.configure(settings.samplingIntervalMs, settings.historyMinutes);
       agentInjection?.setEnabled(settings.agentEnabled);
       alerts.configure(readAlertConfiguration());
+      leakWatch.configure(leakOptions());
       log.info(`Settings changed: sampling every ${settings.samplingIntervalMs} ms, ${settings.historyMinutes} min of history`);
     }),
   );

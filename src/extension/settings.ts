@@ -12,6 +12,8 @@ export interface ProcessVitalsSettings {
   readonly agentEnabled: boolean;
   /** Diagnose Leaks runs kept in storage. */
   readonly diagnosisKeep: number;
+  /** Seconds after a process starts in which growth since its start counts as warm-up. */
+  readonly leakStartupSeconds: number;
 }
 
 /** Settings plus what had to be corrected, for one log line each. */
@@ -50,6 +52,7 @@ export function readSettings(get: (key: SettingKey) => unknown): SettingsReadRes
       historyMinutes: number(Settings.historyMinutes),
       agentEnabled: boolean(Settings.agentEnabled, true),
       diagnosisKeep: Math.round(number(Settings.diagnosisKeep)),
+      leakStartupSeconds: number(Settings.leaksStartupSeconds),
     },
     problems,
   };

@@ -34,10 +34,15 @@ export class LeakWatch implements Disposable {
   /** A signal's verdict changed state (fired after verdicts() reflects it). */
   readonly onDidChangeVerdict: Event<LeakVerdictChange>;
 
-  constructor(private readonly monitor: LeakWatchableMonitor, private readonly options: LeakDetectorSetOptions = {}, onListenerError?: (error: unknown) => void) {
+  constructor(private readonly monitor: LeakWatchableMonitor, private options: LeakDetectorSetOptions = {}, onListenerError?: (error: unknown) => void) {
     this.changeEmitter = new Emitter<LeakVerdictChange>(onListenerError);
     this.onDidChangeVerdict = this.changeEmitter.event;
     this.subscriptions = [monitor.onDidSample((batch) => this.onSample(batch)), monitor.onDidExit((exited) => this.onExit(exited))];
+  }
+
+  /** New detector options (a setting changed): processes seen from now on get them; running detectors keep their history and options. */
+  configure(options: LeakDetectorSetOptions): void {
+    this.options = options;
   }
 
   /** The newest verdict of each signal of a process (empty when it is not watched). */
