@@ -12,9 +12,14 @@
  *     V8 seeds, whatever else the machine runs), as a ratio to the empty preload and converted to ms
  *     at the measured ns per instruction of `node -e 0`; and wall-clock medians of interleaved runs
  *     with a 95% confidence interval of the paired difference;
- *   - GC tracking: instructions per GC of v8.GCProfiler (what the agent uses) and of a GC
- *     PerformanceObserver, on a program that allocates garbage, converted to a share of the CPU of
- *     a request with the GCs per request the agent reported from the loaded server.
+ *   - the same server's instructions per request (valgrind, repeatable), without and with the agent:
+ *     the difference of two runs of N1 and N2 requests, so start-up and JIT warm-up cancel out; for
+ *     a CPU-bound server, throughput changes by the inverse ratio. Under valgrind the program runs
+ *     ~50x slower while the agent's reports stay at 1 Hz, so the agent's time-driven share is
+ *     overstated: an upper bound;
+ *   - GC tracking: instructions per GC of a GC PerformanceObserver (what the agent uses) and of
+ *     v8.GCProfiler (exact heap after GC, but costlier), on a program that allocates garbage,
+ *     converted to a share of the CPU of a request with the GCs per request the agent reported.
  *
  *   node scripts/build.mjs && node out/bench/agentOverhead.bench.js
  */
@@ -37,11 +42,40 @@ const STARTUP_ROUNDS = 40;
 /** Objects the GC program allocates (about 80 scavenges), and how often it restarts its GCProfiler (like one report). */
 const GC_PROGRAM_OBJECTS = 3_000_000;
 const CLOCK_TICKS_PER_SECOND = 100;
+/** Requests of the two counted server runs (instructions per request = difference / (N2 - N1)). */
+const COUNTED_REQUESTS = [1000, 5000] as const;
 
 const SERVER_PROGRAM = `
 const http = require('http');
 const server = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('hello world'); });
 server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
+`;
+
+/** The hello world, exiting once it has served the number of requests in its argument (for instruction counts). */
+const COUNTED_SERVER_PROGRAM = `
+const http = require('http');
+const limit = Number(process.argv[2]);
+let served = 0;
+const server = http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  res.end('hello world');
+  if (++served === limit) setImmediate(() => process.exit(0));
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
+`;
+
+/** Sends exactly the given number of requests over keep-alive connections, loopback only. */
+const COUNTED_LOAD_PROGRAM = `
+const http = require('http');
+const [port, total, connections] = process.argv.slice(2).map(Number);
+const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+let sent = 0;
+function one() {
+  if (sent >= total) return agent.destroy();
+  sent++;
+  http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => { res.resume(); res.on('end', one); }).on('error', () => {});
+}
+for (let i = 0; i < connections; i++) one();
 `;
 
 /** Keep-alive client loop: a fixed number of connections for a fixed time, loopback only. */
@@ -244,10 +278,13 @@ function valgrindAvailable(): boolean {
  * without cache simulation. ASLR off (setarch -R) and fixed V8 seeds make the count repeatable to
  * about 0.01%; runs go two at a time (two cores). Returns the counts and the programs' stdout.
  */
-async function instructionCounts(runs: Array<{ args: string[]; env: NodeJS.ProcessEnv }>): Promise<Array<{ instructions: number; stdout: string }>> {
+async function instructionCounts(
+  runs: Array<{ args: string[]; env: NodeJS.ProcessEnv; drive?: (firstLine: string) => void }>,
+): Promise<Array<{ instructions: number; stdout: string; wallMs: number }>> {
   const setarch = spawnSync('setarch', ['-R', 'true'], { stdio: 'ignore' }).status === 0;
-  const one = (args: string[], env: NodeJS.ProcessEnv) =>
-    new Promise<{ instructions: number; stdout: string }>((resolve, reject) => {
+  const one = (args: string[], env: NodeJS.ProcessEnv, drive?: (firstLine: string) => void) =>
+    new Promise<{ instructions: number; stdout: string; wallMs: number }>((resolve, reject) => {
+      const started = Date.now();
       const command = [
         ...(setarch ? ['setarch', '-R'] : []),
         'valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null',
@@ -256,17 +293,25 @@ async function instructionCounts(runs: Array<{ args: string[]; env: NodeJS.Proce
       const child = spawn(command[0], command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+      let driven = false;
+      child.stdout.on('data', (b: Buffer) => {
+        stdout += b.toString();
+        // A program that needs a peer (the counted server) says so in its first line.
+        if (drive && !driven && stdout.includes('\n')) {
+          driven = true;
+          drive(stdout.slice(0, stdout.indexOf('\n')));
+        }
+      });
       child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
       child.once('error', reject);
       child.once('close', () => {
         const match = /I\s+refs:\s+([\d,]+)/.exec(stderr);
-        if (match) resolve({ instructions: Number(match[1].replace(/,/g, '')), stdout });
+        if (match) resolve({ instructions: Number(match[1].replace(/,/g, '')), stdout, wallMs: Date.now() - started });
         else reject(new Error(`valgrind printed no instruction count: ${stderr.slice(-500)}`));
       });
     });
-  const out: Array<{ instructions: number; stdout: string }> = [];
-  for (let i = 0; i < runs.length; i += 2) out.push(...(await Promise.all(runs.slice(i, i + 2).map((r) => one(r.args, r.env)))));
+  const out: Array<{ instructions: number; stdout: string; wallMs: number }> = [];
+  for (let i = 0; i < runs.length; i += 2) out.push(...(await Promise.all(runs.slice(i, i + 2).map((r) => one(r.args, r.env, r.drive)))));
   return out;
 }
 
@@ -282,6 +327,8 @@ export async function run(): Promise<BenchResult> {
     writeFileSync(join(dir, 'load.js'), LOAD_PROGRAM);
     writeFileSync(join(dir, 'idle.js'), IDLE_PROGRAM);
     writeFileSync(join(dir, 'gc.js'), GC_PROGRAM);
+    writeFileSync(join(dir, 'counted-server.js'), COUNTED_SERVER_PROGRAM);
+    writeFileSync(join(dir, 'counted-load.js'), COUNTED_LOAD_PROGRAM);
     writeFileSync(join(dir, 'empty.js'), '');
     writeFileSync(join(dir, 'lives400.js'), LIVES_400_MS);
     const without = environment(server, false);
@@ -352,11 +399,23 @@ export async function run(): Promise<BenchResult> {
     let counted: Record<string, number> | undefined;
     if (valgrindAvailable()) {
       const gcRun = (mode: string) => ({ args: [join(dir, 'gc.js'), mode, String(GC_PROGRAM_OBJECTS)], env: dormant });
+      // The load generator runs natively: only the server is counted.
+      const servedRun = (env: NodeJS.ProcessEnv, requests: number) => ({
+        args: [join(dir, 'counted-server.js'), String(requests)],
+        env,
+        drive: (line: string) => {
+          const { port } = JSON.parse(line) as { port: number };
+          spawn(process.execPath, [join(dir, 'counted-load.js'), String(port), String(requests), '4'], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: 'ignore' });
+        },
+      });
       const results = await instructionCounts([
         ...variants.map(([, args, env]) => ({ args, env })),
         gcRun('none'), gcRun('observer'), gcRun('profiler'),
+        servedRun(without.env, COUNTED_REQUESTS[0]), servedRun(without.env, COUNTED_REQUESTS[1]),
+        servedRun(withAgent.env, COUNTED_REQUESTS[0]), servedRun(withAgent.env, COUNTED_REQUESTS[1]),
       ]);
-      const [none, empty, agentDormant, agentLive, gcNone, gcObserver, gcProfiler] = results;
+      const [none, empty, agentDormant, agentLive, gcNone, gcObserver, gcProfiler, servedFewWithout, servedManyWithout, servedFewWith, servedManyWith] = results;
+      const extraRequests = COUNTED_REQUESTS[1] - COUNTED_REQUESTS[0];
       const gcs = Math.max(1, (JSON.parse(gcObserver.stdout) as { gcs: number }).gcs, (JSON.parse(gcProfiler.stdout) as { gcs: number }).gcs);
       // ns per instruction of a whole `node -e 0` (wall clock including the kernel's share), to turn counts into ms.
       const nsPerInstruction = (start.none * 1e6) / none.instructions;
@@ -370,6 +429,10 @@ export async function run(): Promise<BenchResult> {
         // Per GC, including the one-off cost of starting (an upper bound for a long-running program).
         observerPerGc: (gcObserver.instructions - gcNone.instructions) / gcs,
         profilerPerGc: (gcProfiler.instructions - gcNone.instructions) / gcs,
+        perRequestWithout: (servedManyWithout.instructions - servedFewWithout.instructions) / extraRequests,
+        perRequestWith: (servedManyWith.instructions - servedFewWith.instructions) / extraRequests,
+        // Wall seconds the extra requests took under valgrind: the agent's 1 Hz work ran that long.
+        extraSecondsWith: (servedManyWith.wallMs - servedFewWith.wallMs) / 1000,
       };
     }
 
@@ -402,6 +465,12 @@ export async function run(): Promise<BenchResult> {
           gcProfilerInstructionsPerGc: Math.round(c.profilerPerGc),
           gcProfilerShareOfRequestCpuPct: round((c.profilerPerGc * gcsPerRequest * c.nsPerInstruction) / (cpuUsPerRequestWith * 1000) * 100, 3),
           gcObserverShareOfRequestCpuPct: round((c.observerPerGc * gcsPerRequest * c.nsPerInstruction) / (cpuUsPerRequestWith * 1000) * 100, 3),
+          httpInstructionsPerRequestWithout: Math.round(c.perRequestWithout),
+          httpInstructionsPerRequestWith: Math.round(c.perRequestWith),
+          httpInstructionsPerRequestDeltaPct: round((c.perRequestWith / c.perRequestWithout - 1) * 100, 2),
+          // A CPU-bound server's throughput scales with 1 / instructions per request.
+          httpThroughputDeltaPctByInstructions: round((c.perRequestWithout / c.perRequestWith - 1) * 100, 2),
+          httpValgrindSecondsForExtraRequests: round(c.extraSecondsWith, 1),
         }
       : {};
 
@@ -441,7 +510,8 @@ export async function run(): Promise<BenchResult> {
       startAgentAddedOverEmptyPreloadMsHigh: round(agentAddedHigh, 2),
       ...instructionFigures,
       connectedAgentCpuMsFirst400ms: round(connectCpuMs, 2),
-      targetThroughputWithin2Pct: throughputDeltaPct >= -2,
+      // Judged on the repeatable figure when there is one (wall-clock rounds here swing by 2-3x).
+      targetThroughputWithin2Pct: (c ? (c.perRequestWithout / c.perRequestWith - 1) * 100 : throughputDeltaPct) >= -2,
       targetP99Within10Pct: p99DeltaPct <= 10,
       targetIdleCpuAtMost1MsPerS: idleAgent.cpuMsPerS - idleNone.cpuMsPerS <= 1,
       targetIdleWakeupsAtMost2PerS: idleAgent.wakeupsPerS - idleNone.wakeupsPerS <= 2,
@@ -455,6 +525,11 @@ export async function run(): Promise<BenchResult> {
       `  p99 latency  without ${figures.httpP99WithoutMs} ms   with agent ${figures.httpP99WithMs} ms   delta ${figures.httpP99DeltaPct}% [${figures.httpP99DeltaPctLow}, ${figures.httpP99DeltaPctHigh}]   (target <= +10%)`,
       `  server CPU per request  without ${figures.httpServerCpuUsPerRequestWithout} us   with agent ${figures.httpServerCpuUsPerRequestWith} us   delta ${figures.httpServerCpuPerRequestDeltaPct}% [${figures.httpServerCpuPerRequestDeltaPctLow}, ${figures.httpServerCpuPerRequestDeltaPctHigh}]`,
       `  per round: ${rounds.map((r) => `${Math.round(r.without.rps)}/${Math.round(r.with.rps)}`).join('  ')} req/s (without/with); ${figures.httpGcsPerRequest} GCs per request`,
+      ...(c
+        ? [
+            `  instructions per request (valgrind, repeatable; requests ${COUNTED_REQUESTS[0]} to ${COUNTED_REQUESTS[1]}): without ${f.httpInstructionsPerRequestWithout}   with agent ${f.httpInstructionsPerRequestWith}   delta ${f.httpInstructionsPerRequestDeltaPct}%, so throughput ${f.httpThroughputDeltaPctByInstructions}% for a CPU-bound server (target >= -2%; an upper bound: valgrind slows the server ~30x, not the agent's 1 Hz work, which ran for ${f.httpValgrindSecondsForExtraRequests} s instead of a fraction of one)`,
+          ]
+        : []),
       `idle process over ${IDLE_MEASURE_MS / 1000} s (after ${IDLE_WARMUP_MS / 1000} s warm-up):`,
       `  CPU        without ${figures.idleCpuMsPerSecondWithout} ms/s   agent ${figures.idleCpuMsPerSecondAgent} ms/s   agent fine detail ${figures.idleCpuMsPerSecondAgentFine} ms/s   added ${figures.idleAddedCpuMsPerSecond} ms/s (target <= 1)`,
       `  wake-ups   without ${figures.idleWakeupsPerSecondWithout}/s   agent ${figures.idleWakeupsPerSecondAgent}/s   agent fine detail ${figures.idleWakeupsPerSecondAgentFine}/s   added ${figures.idleAddedWakeupsPerSecond}/s (target <= 2)`,
@@ -470,7 +545,7 @@ export async function run(): Promise<BenchResult> {
       `  a 400 ms program with a connected agent spends ${figures.connectedAgentCpuMsFirst400ms} ms more CPU (lazy net/perf_hooks, hello, first reports)`,
       ...(c
         ? [
-            `GC tracking, instructions per GC (valgrind, ${c.gcs} GCs, start-up included): PerformanceObserver ${f.gcObserverInstructionsPerGc}   v8.GCProfiler restarted per report ${f.gcProfilerInstructionsPerGc} (the agent's)`,
+            `GC tracking, instructions per GC (valgrind, ${c.gcs} GCs, start-up included): PerformanceObserver ${f.gcObserverInstructionsPerGc} (the agent's)   v8.GCProfiler restarted per report ${f.gcProfilerInstructionsPerGc}`,
             `  at ${figures.httpGcsPerRequest} GCs per request: observer ${f.gcObserverShareOfRequestCpuPct}%, GCProfiler ${f.gcProfilerShareOfRequestCpuPct}% of a request's CPU`,
           ]
         : []),
