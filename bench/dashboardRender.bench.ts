@@ -8,6 +8,10 @@
  * for every chart to redraw on every tick.
  *
  *   node scripts/build.mjs && node out/bench/dashboardRender.bench.js
+ *
+ * PV_BENCH_BASELINE_DIR=<folder with a dashboard.js/.css built from another commit> also measures
+ * that page in the same run, right after this one, and prints the ratio (the machine is shared:
+ * absolute figures from different runs do not compare).
  */
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -27,7 +31,7 @@ const UPDATES = 150;
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-const webviewDir = path.join(repoRoot, 'dist', 'webview');
+const builtWebviewDir = path.join(repoRoot, 'dist', 'webview');
 
 /** Variables VS Code injects into a webview (a subset of Default Dark Modern), so colours resolve. */
 const THEME_CSS = `html {
@@ -78,7 +82,7 @@ function appendSample(processes: readonly SyntheticProcess[], time: number, next
   });
 }
 
-function serve(nonce: string): Promise<{ server: Server; origin: string }> {
+function serve(nonce: string, webviewDir: string): Promise<{ server: Server; origin: string }> {
   return new Promise((resolve) => {
     const server = createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://localhost');
@@ -129,6 +133,43 @@ interface PageGlobals {
   postMessage(message: unknown, target: string): void;
   requestAnimationFrame(callback: () => void): number;
   document: { querySelectorAll(selector: string): { length: number }; body: { dataset: Record<string, string | undefined> } };
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples: number[];
+}
+
+/**
+ * Prints the page's hottest functions by self samples and by total samples (self + callees, each
+ * sample counted once per function even under recursion): total shows which chart.js phase costs.
+ */
+function printProfile({ profile }: { profile: CpuProfile }): void {
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.set(child, n.id);
+  const nameOf = (id: number) => {
+    const f = byNode.get(id)!.callFrame;
+    return `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+  };
+  const self = new Map<string, number>();
+  const total = new Map<string, number>();
+  let busy = 0;
+  for (const id of profile.samples) {
+    const name = nameOf(id);
+    if (name.startsWith('(idle)') || name.startsWith('(program)')) continue;
+    busy++;
+    self.set(name, (self.get(name) ?? 0) + 1);
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const n = nameOf(at);
+      if (seen.has(n)) continue;
+      seen.add(n);
+      total.set(n, (total.get(n) ?? 0) + 1);
+    }
+  }
+  const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([n, c]) => `${((100 * c) / busy).toFixed(1)}%\t${n}`).join('\n');
+  console.log(`busy samples: ${busy}\n-- self --\n${top(self)}\n-- total --\n${top(total)}`);
 }
 
 /** Posts a message to the page and resolves with the page's measures for it once a frame has drawn. */
@@ -196,15 +237,7 @@ async function runScenario(scenario: Scenario, origin: string): Promise<{ p50: n
       if (u >= WARM_UP_UPDATES) updateMs.push(receive + render);
     }
     if (cdp) {
-      const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[] } };
-      const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
-      const self = new Map<string, number>();
-      for (const id of profile.samples) {
-        const f = byNode.get(id)!.callFrame;
-        const name = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
-        self.set(name, (self.get(name) ?? 0) + 1);
-      }
-      console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([n, c]) => `${c}\t${n}`).join('\n'));
+      printProfile((await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile });
     }
     const pageState = await page.evaluate(() => {
       const { document } = globalThis as unknown as PageGlobals;
@@ -229,11 +262,21 @@ async function runScenario(scenario: Scenario, origin: string): Promise<{ p50: n
 
 /** Runs the benchmark. */
 export async function run(): Promise<BenchResult> {
-  const { server, origin } = await serve('YmVuY2gtbm9uY2UtMTIzNA==');
+  const nonce = 'YmVuY2gtbm9uY2UtMTIzNA==';
+  const { server, origin } = await serve(nonce, builtWebviewDir);
+  const baselineDir = process.env.PV_BENCH_BASELINE_DIR;
+  const baseline = baselineDir ? await serve(nonce, path.resolve(baselineDir)) : undefined;
   try {
-    const windowed = await runScenario({ name: 'window', viewport: { width: 1400, height: 900 } }, origin);
+    const windowScenario = { name: 'window', viewport: { width: 1400, height: 900 } };
+    const windowed = await runScenario(windowScenario, origin);
+    const baselineWindowed = baseline ? await runScenario(windowScenario, baseline.origin) : undefined;
     const allCharts = await runScenario({ name: 'all charts', viewport: { width: 1400, height: 3000 } }, origin);
     const tickBytes = Math.max(...windowed.tickBytes);
+    const baselineLines = baselineWindowed
+      ? [
+          `baseline page (${baselineDir}), 1400x900 window: p50 ${baselineWindowed.p50.toFixed(2)} ms, p95 ${baselineWindowed.p95.toFixed(2)} ms; this page / baseline: p50 x${(windowed.p50 / baselineWindowed.p50).toFixed(2)}, p95 x${(windowed.p95 / baselineWindowed.p95).toFixed(2)}`,
+        ]
+      : [];
     return {
       name: 'dashboardRender',
       lines: [
@@ -241,6 +284,7 @@ export async function run(): Promise<BenchResult> {
         `update (validate + apply + redraw), 1400x900 window (${windowed.chartsDrawn} charts): p50 ${windowed.p50.toFixed(2)} ms, p95 ${windowed.p95.toFixed(2)} ms, max ${windowed.max.toFixed(2)} ms (target p95 <= 8 ms)`,
         `update, every chart on screen (${allCharts.chartsDrawn} charts): p50 ${allCharts.p50.toFixed(2)} ms, p95 ${allCharts.p95.toFixed(2)} ms, max ${allCharts.max.toFixed(2)} ms`,
         `host message per tick: ${(tickBytes / 1024).toFixed(2)} KB max of JSON (target < 16 KB); hydration ${(windowed.hydrateBytes / 1024).toFixed(0)} KB once per page load`,
+        ...baselineLines,
         `CSP violations in the page: ${windowed.violations + allCharts.violations}`,
       ],
       figures: {
@@ -254,6 +298,7 @@ export async function run(): Promise<BenchResult> {
     };
   } finally {
     server.close();
+    baseline?.server.close();
   }
 }
 

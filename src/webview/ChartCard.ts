@@ -4,23 +4,14 @@
  * line controller, its elements, the linear scale and the tooltip are registered; the x axis is
  * linear in epoch milliseconds with our own tick labels, so no date adapter is needed.
  */
-import {
-  Chart,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-  type ChartDataset,
-  type Plugin,
-  type TooltipItem,
-} from 'chart.js';
+import { Chart, LinearScale, LineElement, PointElement, Tooltip, type ChartDataset, type Plugin, type TooltipItem } from 'chart.js';
 import type { ChartPoint, DashboardStore } from './DashboardStore';
 import { formatClock, formatValue } from './formatValue';
+import { lineIndexAt, MultiLineController, type LineRange, type MultiLineDatasetExtension } from './MultiLineController';
 import type { ChartMarker, SeriesDescriptor, SeriesUnit } from './protocol';
 import type { ChartTheme } from './themeColors';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip);
+Chart.register(MultiLineController, LineElement, PointElement, LinearScale, Tooltip);
 
 /** Dash patterns that tell apart series of one chart when colours stand for processes. */
 const DASHES: readonly number[][] = [[], [6, 3], [2, 2], [8, 3, 2, 3]];
@@ -28,11 +19,22 @@ const DASHES: readonly number[][] = [[], [6, 3], [2, 2], [8, 3, 2, 3]];
 /** How often the title value and the canvas's accessible summary are refreshed. */
 const SUMMARY_INTERVAL_MS = 2_000;
 
-/** A dataset and what it plots. */
-type PointDataset = ChartDataset<'line', ChartPoint[]> & { processKey: string; seriesKey: string };
+/** The chart's one dataset: every line's points, concatenated (see MultiLineController). */
+type LinesDataset = ChartDataset<'multiLine', ChartPoint[]> & MultiLineDatasetExtension;
+
+/** What one line plots and how it looks; its points are the store's live array. */
+interface PlottedLine {
+  readonly label: string;
+  readonly processKey: string;
+  readonly seriesKey: string;
+  readonly points: ChartPoint[];
+  readonly color: string;
+  readonly dash: readonly number[];
+  readonly width: number;
+}
 
 /** Draws the markers (alerts, leak onsets, major GCs) as vertical lines in the plot area. */
-function markerPlugin(card: ChartCard): Plugin<'line'> {
+function markerPlugin(card: ChartCard): Plugin<'multiLine'> {
   return {
     id: 'processVitalsMarkers',
     afterDatasetsDraw(chart) {
@@ -70,7 +72,10 @@ export class ChartCard {
   private readonly titleValue: HTMLElement;
   private readonly legend: HTMLElement;
   private readonly plot: HTMLElement;
-  private readonly chart: Chart<'line', ChartPoint[]>;
+  private readonly chart: Chart<'multiLine', ChartPoint[]>;
+  private readonly dataset: LinesDataset;
+  /** The lines drawn, in dataset order; rebuilt when the structure changes. */
+  private plotted: PlottedLine[] = [];
   private structureVersion = -1;
   private summaryAt = Number.NEGATIVE_INFINITY;
   private summaryVersion = -1;
@@ -115,9 +120,10 @@ export class ChartCard {
     this.plot.append(this.canvas);
     this.element.append(header, this.legend, this.plot);
 
-    this.chart = new Chart<'line', ChartPoint[]>(this.canvas, {
-      type: 'line',
-      data: { datasets: [] },
+    this.dataset = { data: [], lines: [], pointRadius: 0, borderWidth: 1.5 };
+    this.chart = new Chart<'multiLine', ChartPoint[]>(this.canvas, {
+      type: 'multiLine',
+      data: { datasets: [this.dataset] },
       plugins: [markerPlugin(this)],
       options: {
         animation: false,
@@ -146,6 +152,10 @@ export class ChartCard {
             callbacks: {
               title: (items) => (items[0] ? formatClock(items[0].parsed.x ?? 0) : ''),
               label: (item) => this.tooltipLabel(item),
+              labelColor: (item) => {
+                const color = this.lineAt(item.dataIndex)?.color ?? this.theme.foreground;
+                return { borderColor: color, backgroundColor: color };
+              },
             },
           },
         },
@@ -187,6 +197,7 @@ export class ChartCard {
     x.min = start;
     x.max = this.store.now;
     (x.ticks as { stepSize?: number }).stepSize = xStepFor(this.store.now - start);
+    this.syncLineData();
     this.chart.update('none');
     const points = this.pointCount();
     this.element.dataset.points = String(points);
@@ -211,9 +222,30 @@ export class ChartCard {
   }
 
   private pointCount(): number {
+    return this.dataset.data.length;
+  }
+
+  /**
+   * Copies the lines' current points into the dataset (the store appends, folds and trims them in
+   * place). The same array is rewritten by index: chart.js intercepts push and splice on a dataset's
+   * array and replays each, and a new array makes it clear stacks point by point; assignment by
+   * index does neither, and `update()` re-reads the array whole anyway (parsing is off).
+   */
+  private syncLineData(): void {
+    const data = this.dataset.data;
+    const lines: LineRange[] = [];
     let n = 0;
-    for (const dataset of this.chart.data.datasets) n += dataset.data.length;
-    return n;
+    for (const line of this.plotted) {
+      lines.push({ start: n, count: line.points.length, color: line.color, dash: line.dash, width: line.width });
+      for (const point of line.points) data[n++] = point;
+    }
+    data.length = n;
+    this.dataset.lines = lines;
+  }
+
+  private lineAt(dataIndex: number): PlottedLine | undefined {
+    const index = lineIndexAt(this.dataset.lines, dataIndex);
+    return index === undefined ? undefined : this.plotted[index];
   }
 
   private visibleSeries(): SeriesDescriptor[] {
@@ -230,7 +262,7 @@ export class ChartCard {
     // visible series, a colour per process (ten processes x three heap series is unreadable).
     const series = focus === null ? visible.slice(0, 1) : visible;
     const rows = [...this.store.rows.values()].filter((r) => focus === null || r.key === focus);
-    const datasets: PointDataset[] = [];
+    const plotted: PlottedLine[] = [];
     const legend: { label: string; color: string; dashed: boolean }[] = [];
     const palette = this.theme.palette;
     for (const row of rows) {
@@ -242,21 +274,20 @@ export class ChartCard {
         // Past the palette's length (many processes), lines repeat a colour with a dash pattern.
         const dashIndex = Math.floor((focus !== null ? seriesIndex : [...this.store.rows.keys()].indexOf(row.key)) / palette.length);
         const dash = DASHES[dashIndex % DASHES.length]!;
-        datasets.push({
+        plotted.push({
           label: focus !== null ? d.label : `${row.name} ${row.pid}`,
-          data,
+          points: data,
           processKey: row.key,
           seriesKey: d.key,
-          borderColor: color,
-          backgroundColor: color,
-          borderDash: dash,
-          borderWidth: this.theme.highContrast ? 2.5 : 1.5,
-          pointRadius: 0,
+          color,
+          dash,
+          width: this.theme.highContrast ? 2.5 : 1.5,
         });
         legend.push({ label: focus !== null ? d.label : `${row.name} ${row.pid}`, color, dashed: dash.length > 0 });
       });
     }
-    this.chart.data.datasets = datasets;
+    this.plotted = plotted;
+    this.syncLineData();
     const note = focus === null && visible.length > 1 ? `${visible[0]!.label} shown; select a process for ${visible.slice(1).map((d) => d.label).join(', ')}.` : undefined;
     this.renderLegend(legend, visible.length === 0, note);
   }
@@ -292,14 +323,14 @@ export class ChartCard {
     this.legend.replaceChildren(...items);
   }
 
-  private tooltipLabel(item: TooltipItem<'line'>): string {
-    const dataset = item.dataset as unknown as PointDataset;
+  private tooltipLabel(item: TooltipItem<'multiLine'>): string {
+    const line = this.lineAt(item.dataIndex);
     const point = item.raw as ChartPoint;
-    const descriptor = this.store.descriptor(dataset.seriesKey);
+    const descriptor = line ? this.store.descriptor(line.seriesKey) : undefined;
     const unit = descriptor?.unit ?? this.unit;
     const value = formatValue(point.y, unit);
     const bucketed = point.count > 1 || (point.max !== null && point.max !== point.y);
-    const label = this.store.state.focusKey === null ? `${dataset.label} ${descriptor?.label ?? ''}` : dataset.label;
+    const label = this.store.state.focusKey === null ? `${line?.label ?? ''} ${descriptor?.label ?? ''}` : line?.label ?? '';
     return `${label}: ${value}${bucketed ? ` (max ${formatValue(point.max, unit)})` : ''}`;
   }
 
