@@ -33,7 +33,23 @@ interface PlottedLine {
   readonly width: number;
 }
 
-/** Draws the markers (alerts, leak onsets, major GCs) as vertical lines in the plot area. */
+/** Height of the triangle that marks a major GC on the plot's bottom edge. */
+const GC_GLYPH_PX = 6;
+/** How close (px) the pointer must be to a marker for the tooltip to name it. */
+const MARKER_HOVER_PX = 4;
+
+/** What the marker kinds are called in legends, tooltips and the accessible summary. */
+const MARKER_NAMES: Readonly<Record<ChartMarker['kind'], string>> = { alert: 'alert', leakOnset: 'leak onset', majorGc: 'major GC' };
+
+/** The text glyph of a marker kind in tooltips (the canvas draws lines and triangles). */
+function markerGlyph(kind: ChartMarker['kind']): string {
+  return kind === 'majorGc' ? '▲' : kind === 'alert' ? '⚠' : '↗';
+}
+
+/**
+ * Draws the markers: alerts and leak onsets as dashed vertical lines across the plot, major GCs
+ * (frequent in a busy process) as small triangles on its bottom edge, so they do not hide the lines.
+ */
 function markerPlugin(card: ChartCard): Plugin<'multiLine'> {
   return {
     id: 'processVitalsMarkers',
@@ -44,11 +60,22 @@ function markerPlugin(card: ChartCard): Plugin<'multiLine'> {
       const x = scales.x!;
       ctx.save();
       ctx.lineWidth = card.theme.highContrast ? 2 : 1;
-      ctx.setLineDash([4, 3]);
       for (const marker of markers) {
         const px = x.getPixelForValue(marker.time);
         if (px < chartArea.left || px > chartArea.right) continue;
-        ctx.strokeStyle = card.theme.markers[marker.kind];
+        const color = card.theme.markers[marker.kind];
+        if (marker.kind === 'majorGc') {
+          ctx.fillStyle = color;
+          ctx.beginPath();
+          ctx.moveTo(px, chartArea.bottom - GC_GLYPH_PX);
+          ctx.lineTo(px + GC_GLYPH_PX / 2, chartArea.bottom);
+          ctx.lineTo(px - GC_GLYPH_PX / 2, chartArea.bottom);
+          ctx.closePath();
+          ctx.fill();
+          continue;
+        }
+        ctx.strokeStyle = color;
+        ctx.setLineDash(marker.kind === 'alert' ? [4, 3] : [1, 3]);
         ctx.beginPath();
         ctx.moveTo(px, chartArea.top);
         ctx.lineTo(px, chartArea.bottom);
@@ -71,6 +98,9 @@ export class ChartCard {
   private readonly canvas: HTMLCanvasElement;
   private readonly titleValue: HTMLElement;
   private readonly legend: HTMLElement;
+  /** Which marker kinds the chart shows, with their colours (hidden when it shows none). */
+  private readonly markerKey: HTMLElement;
+  private markerKeyText = '';
   private readonly plot: HTMLElement;
   private readonly chart: Chart<'multiLine', ChartPoint[]>;
   private readonly dataset: LinesDataset;
@@ -118,7 +148,10 @@ export class ChartCard {
     this.canvas = document.createElement('canvas');
     this.canvas.setAttribute('role', 'img');
     this.plot.append(this.canvas);
-    this.element.append(header, this.legend, this.plot);
+    this.markerKey = document.createElement('p');
+    this.markerKey.className = 'pv-marker-key';
+    this.markerKey.hidden = true;
+    this.element.append(header, this.legend, this.markerKey, this.plot);
 
     this.dataset = { data: [], lines: [], pointRadius: 0, borderWidth: 1.5 };
     this.chart = new Chart<'multiLine', ChartPoint[]>(this.canvas, {
@@ -152,6 +185,8 @@ export class ChartCard {
             callbacks: {
               title: (items) => (items[0] ? formatClock(items[0].parsed.x ?? 0) : ''),
               label: (item) => this.tooltipLabel(item),
+              // Markers within a few pixels of the hovered time, named under the values.
+              afterBody: (items) => this.markersNear(items[0]?.parsed.x ?? Number.NaN).map((m) => `${markerGlyph(m.kind)} ${m.label}`),
               labelColor: (item) => {
                 const color = this.lineAt(item.dataIndex)?.color ?? this.theme.foreground;
                 return { borderColor: color, backgroundColor: color };
@@ -181,6 +216,7 @@ export class ChartCard {
     tooltip.borderColor = theme.tooltipBorder;
     tooltip.borderWidth = 1;
     this.structureVersion = -1; // dataset colours come from the theme too
+    this.markerKeyText = ''; // so are the marker key's swatches
     this.dirty = true;
   }
 
@@ -211,10 +247,23 @@ export class ChartCard {
     return points;
   }
 
-  /** Markers of the shown processes inside the range. */
+  /** Markers of the shown processes (the focused one, or every row) inside the range. */
   visibleMarkers(): ChartMarker[] {
     const focus = this.store.state.focusKey;
-    return this.store.markers.filter((m) => m.processKey === null || focus === null || m.processKey === focus);
+    const start = this.store.rangeStart();
+    return this.store.markers.filter(
+      (m) => m.time >= start && (m.processKey === null || (focus === null ? this.store.rows.has(m.processKey) : m.processKey === focus)),
+    );
+  }
+
+  /** Visible markers within MARKER_HOVER_PX of a time on the x axis. */
+  private markersNear(time: number): ChartMarker[] {
+    const x = this.chart.scales.x;
+    if (!x || !Number.isFinite(time)) return [];
+    const px = x.getPixelForValue(time);
+    return this.visibleMarkers()
+      .filter((m) => Math.abs(x.getPixelForValue(m.time) - px) <= MARKER_HOVER_PX)
+      .slice(-5);
   }
 
   private spanMs(): number {
@@ -362,7 +411,33 @@ export class ChartCard {
       this.titleValue.textContent = '';
       summary += 'no series shown';
     }
-    this.canvas.setAttribute('aria-label', `${summary}. Time range ${this.store.state.range}.`);
+    this.canvas.setAttribute('aria-label', `${summary}. Time range ${this.store.state.range}.${this.describeMarkers()}`);
+  }
+
+  /** Counts the visible markers by kind for the accessible summary, and shows their key. */
+  private describeMarkers(): string {
+    const markers = this.visibleMarkers();
+    const counts = new Map<ChartMarker['kind'], number>();
+    for (const m of markers) counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
+    const parts = [...counts].map(([kind, n]) => `${n} ${MARKER_NAMES[kind]}${n === 1 ? '' : 's'}`);
+    const text = parts.join(', ');
+    if (text !== this.markerKeyText) {
+      this.markerKeyText = text;
+      this.markerKey.hidden = counts.size === 0;
+      this.markerKey.replaceChildren(
+        ...[...counts].map(([kind, n]) => {
+          const item = document.createElement('span');
+          const swatch = document.createElement('span');
+          swatch.className = `pv-marker-swatch pv-marker-${kind}`;
+          if (kind === 'majorGc') swatch.style.borderBottomColor = this.theme.markers[kind];
+          else swatch.style.borderLeftColor = this.theme.markers[kind];
+          item.append(swatch, document.createTextNode(`${n} ${MARKER_NAMES[kind]}${n === 1 ? '' : 's'}`));
+          return item;
+        }),
+      );
+    }
+    const newest = markers[markers.length - 1];
+    return parts.length ? ` Markers: ${text}; newest: ${newest!.label}.` : '';
   }
 
   private savePng(): void {

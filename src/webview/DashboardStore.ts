@@ -13,6 +13,7 @@ import {
   type HandleInventoryMessage,
   type HydrateMessage,
   type LeakVerdictItem,
+  type MarkersMessage,
   type ProcessRow,
   type SeriesDescriptor,
   type SystemSnapshot,
@@ -136,6 +137,16 @@ export class DashboardStore {
     this.trim();
     if (structureChanged) this.structureVersion++;
     return { structureChanged };
+  }
+
+  /** Adds new markers, moves those whose id the page has, removes the removed; keeps them sorted and bounded. */
+  applyMarkers(message: Pick<MarkersMessage, 'markers' | 'removed'>): void {
+    const byId = new Map(this.markers.map((m) => [m.id, m]));
+    for (const id of message.removed) byId.delete(id);
+    for (const marker of message.markers) byId.set(marker.id, marker);
+    const start = this.state.range === 'session' ? Number.NEGATIVE_INFINITY : this.now - TIME_RANGE_MS[this.state.range];
+    const markers = [...byId.values()].filter((m) => m.time >= start).sort((a, b) => a.time - b.time);
+    this.markers = markers.length > PROTOCOL_LIMITS.markers ? markers.slice(markers.length - PROTOCOL_LIMITS.markers) : markers;
   }
 
   /** The series a chart id holds, minus none (hidden ones are filtered by the view). */

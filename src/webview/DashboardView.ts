@@ -150,7 +150,7 @@ export class DashboardView {
         this.schedule({ panels: true, data: true });
         return;
       case 'markers':
-        this.store.markers = [...this.store.markers, ...message.markers].sort((a, b) => a.time - b.time).slice(-2000);
+        this.store.applyMarkers(message);
         this.schedule({ data: true });
         return;
       case 'handleInventory':

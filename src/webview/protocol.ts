@@ -95,8 +95,13 @@ export interface ProcessHistory {
   readonly series: Readonly<Record<string, { readonly values: readonly (number | null)[]; readonly maxima?: readonly (number | null)[] }>>;
 }
 
-/** A vertical marker on the charts. */
+/** Kinds of chart markers. */
+export const MARKER_KINDS = ['alert', 'leakOnset', 'majorGc'] as const;
+
+/** An event drawn on the charts at its time: an alert firing, a leak's estimated onset, a major GC. */
 export interface ChartMarker {
+  /** Stable per event, so a later message can move or remove it (a leak's onset estimate moves). */
+  readonly id: string;
   readonly time: number;
   readonly kind: 'alert' | 'leakOnset' | 'majorGc';
   /** The process it belongs to; null for machine-wide markers. */
@@ -226,11 +231,12 @@ export interface LeakVerdictsMessage {
   readonly verdicts: readonly LeakVerdictItem[];
 }
 
-/** Markers to add to the charts. */
+/** Markers to add, or to replace when the page has one of the same id, and ids to remove. */
 export interface MarkersMessage {
   readonly v: typeof PROTOCOL_VERSION;
   readonly type: 'markers';
   readonly markers: readonly ChartMarker[];
+  readonly removed: readonly string[];
 }
 
 /** The live handles and timers of one process (agent). */
@@ -402,8 +408,9 @@ function parseHistory(value: unknown, path: string): ProcessHistory {
 function parseMarker(value: unknown, path: string): ChartMarker {
   const o = record(value, path);
   return {
+    id: str(o.id, `${path}.id`, 200),
     time: num(o.time, `${path}.time`),
-    kind: oneOf(o.kind, `${path}.kind`, ['alert', 'leakOnset', 'majorGc'] as const),
+    kind: oneOf(o.kind, `${path}.kind`, MARKER_KINDS),
     processKey: nullable(o.processKey, `${path}.processKey`, (v, p) => str(v, p, 128)),
     label: str(o.label, `${path}.label`, 500),
   };
@@ -546,7 +553,12 @@ export function parseToWebview(value: unknown): Parsed<ToWebviewMessage> {
       case 'leakVerdicts':
         return { v, type: 'leakVerdicts', verdicts: list(o.verdicts, 'verdicts', PROTOCOL_LIMITS.verdicts, parseVerdict) };
       case 'markers':
-        return { v, type: 'markers', markers: list(o.markers, 'markers', PROTOCOL_LIMITS.markers, parseMarker) };
+        return {
+          v,
+          type: 'markers',
+          markers: list(o.markers, 'markers', PROTOCOL_LIMITS.markers, parseMarker),
+          removed: list(o.removed, 'removed', PROTOCOL_LIMITS.markers, (x, p) => str(x, p, 200)),
+        };
       case 'handleInventory':
         return {
           v,

@@ -14,12 +14,15 @@ import { Commands, WorkspaceStateKeys } from '../contributions';
 import {
   PROTOCOL_LIMITS,
   PROTOCOL_VERSION,
+  TIME_RANGE_MS,
   parseToHost,
+  type ChartMarker,
   type DashboardViewState,
   type SystemSnapshot,
   type ToHostMessage,
   type ToWebviewMessage,
 } from '../../webview/protocol';
+import { MarkerDeltaBuilder } from './chartMarkers';
 import { buildHydration, snapshotOf, TickDeltaBuilder, type DashboardProcess } from './dashboardData';
 import { buildCsv, buildRecording, exportFileName } from './dashboardExport';
 import { dashboardHtml } from './dashboardHtml';
@@ -31,7 +34,7 @@ const SYSTEM_STATS_FIRST_DELTA_MS = 1_000;
 
 /** What a panel needs from the extension. */
 export interface DashboardServices {
-  readonly monitor: Pick<Monitor, 'interval' | 'onDidSample'>;
+  readonly monitor: Pick<Monitor, 'interval' | 'onDidSample' | 'onDidAgentReport' | 'onDidExit'>;
   /** The processes the dashboard shows (the watched ones, minus terminal shells, as in the status bar). */
   readonly processes: () => readonly DashboardProcess[];
   readonly log: vscode.LogOutputChannel;
@@ -45,6 +48,8 @@ export interface DashboardServices {
   readonly alerts?: DashboardAlertSource;
   /** The leak detector's verdicts of a process (absent: the page says verdicts are unavailable). */
   readonly leakVerdicts?: (processKey: string) => readonly LeakVerdict[];
+  /** Chart markers (alerts, leak onsets, major GCs) of these processes at or after fromTime, oldest first. */
+  readonly markers?: (processKeys: Iterable<string>, fromTime: number) => ChartMarker[];
 }
 
 /** Where the dashboard gets alerts from (the AlertCenter). */
@@ -70,6 +75,7 @@ export class DashboardPanel implements vscode.Disposable {
   private state: DashboardViewState;
   private pageReady = false;
   private readonly deltas = new TickDeltaBuilder();
+  private readonly markerDeltas = new MarkerDeltaBuilder();
   private readonly subscriptions: vscode.Disposable[] = [];
   private systemTimer: NodeJS.Timeout | undefined;
   private lastSystem: SystemSnapshot | null = null;
@@ -98,7 +104,14 @@ export class DashboardPanel implements vscode.Disposable {
       webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
       services.monitor.onDidSample((batch) => this.onTick(batch.time)),
     );
-    if (services.alerts) this.subscriptions.push(services.alerts.onDidChange(() => this.postAlerts()));
+    if (services.alerts) {
+      this.subscriptions.push(
+        services.alerts.onDidChange(() => {
+          this.postAlerts();
+          this.postMarkers();
+        }),
+      );
+    }
     webview.html = this.html();
   }
 
@@ -137,6 +150,7 @@ export class DashboardPanel implements vscode.Disposable {
     const origins = this.services.originsOf();
     const now = Date.now();
     const sessionStart = Math.min(now, ...processes.map((p) => p.firstSeen ?? p.info.startTime));
+    const markers = this.services.markers?.(processes.map((p) => p.key), this.rangeStart(now)) ?? [];
     const message = buildHydration({
       processes,
       originOf: (key) => origins.get(key) ?? null,
@@ -144,17 +158,32 @@ export class DashboardPanel implements vscode.Disposable {
       now,
       intervalMs: this.services.monitor.interval,
       sessionStart,
-      markers: [],
+      markers,
       system: this.lastSystem,
       // The handle inventory comes with "Why Is It Still Running?"; the page says so.
       features: { alerts: !!this.services.alerts, leakVerdicts: !!this.services.leakVerdicts, handleInventory: false },
     });
     this.deltas.reset(message);
+    this.markerDeltas.reset(message.markers);
     this.post(message);
     // A fresh page knows nothing: send alerts and verdicts whether or not they changed.
     this.lastVerdictsKey = '';
     this.postAlerts();
     this.postVerdicts();
+  }
+
+  /** The oldest time the page shows for its range. */
+  private rangeStart(now: number): number {
+    return this.state.range === 'session' ? Number.NEGATIVE_INFINITY : now - TIME_RANGE_MS[this.state.range];
+  }
+
+  /** Sends markers that appeared, moved or went away since the page last heard (ticks and alert changes). */
+  private postMarkers(): void {
+    const markersOf = this.services.markers;
+    if (!markersOf || !this.pageReady || !this.panel.visible || this.state.paused) return;
+    const fromTime = this.rangeStart(Date.now());
+    const delta = this.markerDeltas.build(markersOf(this.services.processes().map((p) => p.key), fromTime), fromTime);
+    if (delta) this.post({ v: PROTOCOL_VERSION, type: 'markers', markers: delta.markers.slice(-PROTOCOL_LIMITS.markers), removed: delta.removed.slice(0, PROTOCOL_LIMITS.markers) });
   }
 
   /** Sends the open alerts (on hydration and whenever they change). */
@@ -193,6 +222,7 @@ export class DashboardPanel implements vscode.Disposable {
     const origins = this.services.originsOf();
     this.post(this.deltas.build(time, this.services.processes(), (key) => origins.get(key) ?? null));
     this.postVerdicts();
+    this.postMarkers();
   }
 
   private pageGone(): void {

@@ -14,7 +14,7 @@ const hydrate = {
   catalog: [{ key: 'cpuPercent', label: 'CPU', unit: 'percent', chart: 'cpu', chartTitle: 'CPU', agentOnly: false }],
   processes: [row],
   history: [{ key: '1@2', times: [1, 2], series: { cpuPercent: { values: [1, null] } } }],
-  markers: [{ time: 1, kind: 'majorGc', processKey: null, label: 'GC' }],
+  markers: [{ id: 'gc:1', time: 1, kind: 'majorGc', processKey: null, label: 'GC' }],
   system: null,
   features: { alerts: false, leakVerdicts: false, handleInventory: false },
 };
@@ -28,7 +28,7 @@ describe('dashboard protocol: messages to the page', () => {
     ['system', { v, type: 'system', system: { time: 1, cpuPercent: null, cpuCount: 2, memory: { totalBytes: 2, usedBytes: 1 }, loadAverage: [1, 2, 3], disk: null } }],
     ['alerts', { v, type: 'alerts', alerts: [{ id: 'a', processKey: '1@2', rule: 'cpu', severity: 'warning', state: 'firing', message: 'busy', since: 1 }] }],
     ['leakVerdicts', { v, type: 'leakVerdicts', verdicts: [{ processKey: '1@2', kind: 'heap', ratePerSecond: 1000, confidence: 0.9, onset: null, secondsToLimit: 60 }] }],
-    ['markers', { v, type: 'markers', markers: [{ time: 1, kind: 'alert', processKey: '1@2', label: 'x' }] }],
+    ['markers', { v, type: 'markers', markers: [{ id: 'alert:a', time: 1, kind: 'alert', processKey: '1@2', label: 'x' }], removed: ['gc:1'] }],
     [
       'handleInventory',
       { v, type: 'handleInventory', processKey: '1@2', takenAt: 1, trackedFromStart: false, items: [{ type: 'Timeout', ref: true, delayMs: 1000, stack: [{ functionName: 'f', path: '/a.js', line: 3, column: 1 }] }] },
@@ -61,6 +61,14 @@ describe('dashboard protocol: messages to the page', () => {
     ['two load averages', { v, type: 'system', system: { time: 1, cpuPercent: 1, cpuCount: 1, memory: null, loadAverage: [1, 2], disk: null } }, /three load averages/],
     ['a stack frame line of 0', { v, type: 'handleInventory', processKey: 'k', takenAt: 1, trackedFromStart: true, items: [{ type: 'T', ref: true, delayMs: null, stack: [{ functionName: 'f', path: '/a', line: 0, column: null }] }] }, /line: expected an integer >= 1/],
     ['an oversized string', { ...tick, exited: ['x'.repeat(200)] }, /longer than/],
+    ['a marker without an id', { v, type: 'markers', markers: [{ time: 1, kind: 'alert', processKey: null, label: 'x' }], removed: [] }, /markers\[0\]\.id: expected a string/],
+    ['a marker of an unknown kind', { v, type: 'markers', markers: [{ id: 'm', time: 1, kind: 'deploy', processKey: null, label: 'x' }], removed: [] }, /kind: expected one of/],
+    ['a marker at an infinite time', { v, type: 'markers', markers: [{ id: 'm', time: Infinity, kind: 'alert', processKey: null, label: 'x' }], removed: [] }, /time: expected a finite number/],
+    ['a markers message without removed', { v, type: 'markers', markers: [] }, /removed: expected an array/],
+    ['removed ids that are not strings', { v, type: 'markers', markers: [], removed: [{ id: 'm' }] }, /removed\[0\]: expected a string/],
+    ['too many markers', { v, type: 'markers', markers: new Array(PROTOCOL_LIMITS.markers + 1).fill({ id: 'm', time: 1, kind: 'alert', processKey: null, label: 'x' }), removed: [] }, /array longer than/],
+    ['a marker label of 10 KB', { v, type: 'markers', markers: [{ id: 'm', time: 1, kind: 'alert', processKey: null, label: 'x'.repeat(10_000) }], removed: [] }, /longer than/],
+    ['hydration markers without ids', { ...hydrate, markers: [{ time: 1, kind: 'majorGc', processKey: null, label: 'GC' }] }, /markers\[0\]\.id/],
   ];
   for (const [name, message, error] of invalid) {
     it(`rejects ${name}`, () => {
