@@ -11,6 +11,7 @@ import {
   type ChartMarker,
   type DashboardViewState,
   type HandleInventoryMessage,
+  type HandleInventoryStatusMessage,
   type HydrateMessage,
   type LeakVerdictItem,
   type MarkersMessage,
@@ -56,6 +57,8 @@ export class DashboardStore {
   alerts: readonly AlertItem[] = [];
   verdicts: readonly LeakVerdictItem[] = [];
   readonly inventories = new Map<string, HandleInventoryMessage>();
+  /** Inventory requests under way or failed, by process key (cleared when an inventory arrives). */
+  readonly inventoryStatus = new Map<string, Pick<HandleInventoryStatusMessage, 'state' | 'message'>>();
   features: HydrateMessage['features'] = { alerts: false, leakVerdicts: false, handleInventory: false };
   /** Bumped whenever rows or the catalog change. */
   structureVersion = 0;
@@ -109,6 +112,7 @@ export class DashboardStore {
       this.points.delete(key);
       this.latest.delete(key);
       this.inventories.delete(key);
+      this.inventoryStatus.delete(key);
       structureChanged = true;
     }
     for (const descriptor of message.newSeries) {

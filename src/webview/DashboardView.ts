@@ -155,6 +155,11 @@ export class DashboardView {
         return;
       case 'handleInventory':
         this.store.inventories.set(message.processKey, message);
+        this.store.inventoryStatus.delete(message.processKey);
+        this.schedule({ panels: true });
+        return;
+      case 'handleInventoryStatus':
+        this.store.inventoryStatus.set(message.processKey, { state: message.state, message: message.message });
         this.schedule({ panels: true });
         return;
     }

@@ -154,12 +154,17 @@ export interface StackFrame {
   readonly column: number | null;
 }
 
-/** A live handle or timer of a process (agent). */
+/** Live handles or timers of a process that share a type and a creation stack (agent). */
 export interface HandleItem {
   readonly type: string;
-  readonly ref: boolean;
+  /** Whether it keeps the event loop alive; null when the agent cannot tell. */
+  readonly ref: boolean | null;
+  /** How many live resources share this type and stack. */
+  readonly count: number;
   /** Timer delay in ms, for timers. */
   readonly delayMs: number | null;
+  /** For timers: setInterval (true) or setTimeout (false); null for other handles. */
+  readonly repeats: boolean | null;
   /** Creation stack, user frames first; empty when the handle predates tracking. */
   readonly stack: readonly StackFrame[];
 }
@@ -248,6 +253,21 @@ export interface HandleInventoryMessage {
   /** Handles created before tracking began have no stack: the page says so when false. */
   readonly trackedFromStart: boolean;
   readonly items: readonly HandleItem[];
+  /** Live resources created before tracking began (no creation stack), counted by type. */
+  readonly untracked: Readonly<Record<string, number>>;
+  /** The agent's explanation for the user (why some have no stack, how to get them). */
+  readonly note: string;
+  /** True when the agent cut the list at its size limit. */
+  readonly truncated: boolean;
+}
+
+/** An inventory request that is under way or failed (the panel says which instead of staying empty). */
+export interface HandleInventoryStatusMessage {
+  readonly v: typeof PROTOCOL_VERSION;
+  readonly type: 'handleInventoryStatus';
+  readonly processKey: string;
+  readonly state: 'pending' | 'failed';
+  readonly message: string;
 }
 
 /** Every message the host posts to the page. */
@@ -258,7 +278,8 @@ export type ToWebviewMessage =
   | AlertsMessage
   | LeakVerdictsMessage
   | MarkersMessage
-  | HandleInventoryMessage;
+  | HandleInventoryMessage
+  | HandleInventoryStatusMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Page -> host
@@ -275,6 +296,8 @@ export type ToHostMessage =
   | { readonly v: typeof PROTOCOL_VERSION; readonly type: 'openLocation'; readonly path: string; readonly line: number; readonly column: number | null }
   | { readonly v: typeof PROTOCOL_VERSION; readonly type: 'alertAction'; readonly alertId: string; readonly action: 'acknowledge' | 'resolve' | 'diagnose' }
   | { readonly v: typeof PROTOCOL_VERSION; readonly type: 'diagnoseLeaks'; readonly processKey: string | null }
+  /** Asks the process's agent for its live handles and timers (answered by handleInventory). */
+  | { readonly v: typeof PROTOCOL_VERSION; readonly type: 'inspectHandles'; readonly processKey: string }
   | { readonly v: typeof PROTOCOL_VERSION; readonly type: 'cspViolation'; readonly directive: string; readonly blockedUri: string; readonly sourceFile: string }
   | { readonly v: typeof PROTOCOL_VERSION; readonly type: 'pageError'; readonly message: string };
 
@@ -479,8 +502,10 @@ function parseHandle(value: unknown, path: string): HandleItem {
   const o = record(value, path);
   return {
     type: str(o.type, `${path}.type`, 200),
-    ref: bool(o.ref, `${path}.ref`),
+    ref: nullable(o.ref, `${path}.ref`, bool),
+    count: int(o.count, `${path}.count`, 1),
     delayMs: numberOrNull(o.delayMs, `${path}.delayMs`),
+    repeats: nullable(o.repeats, `${path}.repeats`, bool),
     stack: list(o.stack, `${path}.stack`, PROTOCOL_LIMITS.stackFrames, parseFrame),
   };
 }
@@ -567,6 +592,17 @@ export function parseToWebview(value: unknown): Parsed<ToWebviewMessage> {
           takenAt: num(o.takenAt, 'takenAt'),
           trackedFromStart: bool(o.trackedFromStart, 'trackedFromStart'),
           items: list(o.items, 'items', PROTOCOL_LIMITS.inventoryItems, parseHandle),
+          untracked: keyedRecord(o.untracked, 'untracked', PROTOCOL_LIMITS.seriesKeys, (x, p) => int(x, p, 0)),
+          note: str(o.note, 'note', 1000),
+          truncated: bool(o.truncated, 'truncated'),
+        };
+      case 'handleInventoryStatus':
+        return {
+          v,
+          type: 'handleInventoryStatus',
+          processKey: str(o.processKey, 'processKey', 128),
+          state: oneOf(o.state, 'state', ['pending', 'failed'] as const),
+          message: str(o.message, 'message', 1000),
         };
       default:
         return fail('message.type', `unknown type ${JSON.stringify(String(o.type).slice(0, 40))}`);
@@ -614,6 +650,8 @@ export function parseToHost(value: unknown): Parsed<ToHostMessage> {
         };
       case 'diagnoseLeaks':
         return { v, type: 'diagnoseLeaks', processKey: nullable(o.processKey, 'processKey', (x, p) => str(x, p, 128)) };
+      case 'inspectHandles':
+        return { v, type: 'inspectHandles', processKey: str(o.processKey, 'processKey', 128) };
       case 'cspViolation':
         return {
           v,

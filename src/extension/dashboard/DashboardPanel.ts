@@ -6,6 +6,7 @@
  */
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import type { HandleReport } from '../../agent/agentProtocol';
 import type { Alert } from '../../monitor/alerts/AlertEngine';
 import type { LeakVerdict } from '../../monitor/leaks/LeakVerdict';
 import type { Monitor } from '../../monitor/Monitor';
@@ -24,6 +25,7 @@ import {
 } from '../../webview/protocol';
 import { MarkerDeltaBuilder } from './chartMarkers';
 import { buildHydration, snapshotOf, TickDeltaBuilder, type DashboardProcess } from './dashboardData';
+import { inventoryMessageOf, OpenableLocations } from './handleInventory';
 import { buildCsv, buildRecording, exportFileName } from './dashboardExport';
 import { dashboardHtml } from './dashboardHtml';
 
@@ -48,6 +50,8 @@ export interface DashboardServices {
   readonly alerts?: DashboardAlertSource;
   /** The leak detector's verdicts of a process (absent: the page says verdicts are unavailable). */
   readonly leakVerdicts?: (processKey: string) => readonly LeakVerdict[];
+  /** The live handles and timers of a process with an agent, on request (absent: the panel says it is unavailable). */
+  readonly inspectHandles?: (pid: number) => Promise<{ readonly report: HandleReport; readonly trackedFromStart: boolean }>;
   /** Chart markers (alerts, leak onsets, major GCs) of these processes at or after fromTime, oldest first. */
   readonly markers?: (processKeys: Iterable<string>, fromTime: number) => ChartMarker[];
 }
@@ -76,6 +80,10 @@ export class DashboardPanel implements vscode.Disposable {
   private pageReady = false;
   private readonly deltas = new TickDeltaBuilder();
   private readonly markerDeltas = new MarkerDeltaBuilder();
+  /** Source files of the inventories this page was sent: the only ones it may ask to open. */
+  private readonly openable = new OpenableLocations();
+  /** Processes whose handle inventory is being taken (one request per process at a time). */
+  private readonly inspecting = new Set<string>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private systemTimer: NodeJS.Timeout | undefined;
   private lastSystem: SystemSnapshot | null = null;
@@ -160,8 +168,7 @@ export class DashboardPanel implements vscode.Disposable {
       sessionStart,
       markers,
       system: this.lastSystem,
-      // The handle inventory comes with "Why Is It Still Running?"; the page says so.
-      features: { alerts: !!this.services.alerts, leakVerdicts: !!this.services.leakVerdicts, handleInventory: false },
+      features: { alerts: !!this.services.alerts, leakVerdicts: !!this.services.leakVerdicts, handleInventory: !!this.services.inspectHandles },
     });
     this.deltas.reset(message);
     this.markerDeltas.reset(message.markers);
@@ -301,6 +308,8 @@ export class DashboardPanel implements vscode.Disposable {
         return this.savePng(message.chartTitle, message.dataUrl);
       case 'openLocation':
         return this.openLocation(message.path, message.line, message.column);
+      case 'inspectHandles':
+        return this.inspectHandles(message.processKey);
       case 'alertAction': {
         // The page only names an alert; the host acts on the one it knows by that id, if still open.
         const alert = this.services.alerts?.active().find((a) => a.id === message.alertId);
@@ -388,13 +397,45 @@ export class DashboardPanel implements vscode.Disposable {
     void vscode.window.showInformationMessage(`Process Vitals: saved ${what} to ${vscode.workspace.asRelativePath(target)}.`);
   }
 
+  /** Asks the process's agent for its handles and timers and sends them, saying so while it runs or when it fails. */
+  private async inspectHandles(processKey: string): Promise<void> {
+    const inspect = this.services.inspectHandles;
+    const target = this.processByKey(processKey);
+    const status = (state: 'pending' | 'failed', message: string) => this.post({ v: PROTOCOL_VERSION, type: 'handleInventoryStatus', processKey, state, message });
+    if (!inspect || !target) {
+      status('failed', target ? 'This version cannot take a handle inventory.' : 'That process is no longer watched.');
+      return;
+    }
+    if (this.inspecting.has(processKey)) return;
+    this.inspecting.add(processKey);
+    status('pending', `Asking the agent of PID ${target.info.pid} for its handles and timers…`);
+    try {
+      const { report, trackedFromStart } = await inspect(target.info.pid);
+      const message = inventoryMessageOf(processKey, report, trackedFromStart, Date.now());
+      this.openable.addInventory(message);
+      this.post(message);
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      this.services.log.warn(`Dashboard: handle inventory of PID ${target.info.pid} failed: ${text}`);
+      status('failed', `The handle inventory failed: ${text}`.slice(0, 1000));
+    } finally {
+      this.inspecting.delete(processKey);
+    }
+  }
+
+  /**
+   * Opens a creation frame's source at its line. Only paths the host listed in an inventory it sent
+   * to this page, and only existing files: the page's messages are untrusted.
+   */
   private async openLocation(path: string, line: number, column: number | null): Promise<void> {
-    // Stacks from the agent carry absolute paths or file: URLs; anything else is not a local source.
-    let uri: vscode.Uri;
-    if (path.startsWith('file:')) uri = vscode.Uri.parse(path, true);
-    else if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) uri = vscode.Uri.file(path);
-    else {
-      this.reportOnce(`open:${path}`, `Dashboard: cannot open ${path}: not a file path`);
+    if (!this.openable.allows(path)) {
+      this.reportOnce(`open:${path}`, `Dashboard: refused to open ${path}: not a source file of a handle inventory`);
+      return;
+    }
+    const uri = vscode.Uri.file(path);
+    const stat = await Promise.resolve(vscode.workspace.fs.stat(uri)).catch(() => undefined);
+    if (!stat || (stat.type & vscode.FileType.File) === 0) {
+      void vscode.window.showInformationMessage(`Process Vitals: ${path} does not exist any more.`);
       return;
     }
     const position = new vscode.Position(line - 1, (column ?? 1) - 1);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import type { CostEstimate } from '../../agent/agentProtocol';
+import type { CostEstimate, HandleReport } from '../../agent/agentProtocol';
 import type { AgentServer } from '../../monitor/agents/AgentServer';
 import type { LeakWatch } from '../../monitor/leaks/LeakWatch';
 import { DiagnosisCancelledError, DiagnosisRefusedError, LeakDiagnosis } from '../../monitor/diagnosis/LeakDiagnosis';
@@ -148,14 +148,8 @@ export class DiagnosisCommands {
     const target = await this.agentTarget(processKey, 'Why Is It Still Running?');
     if (!target) return;
     const pid = target.process.info.pid;
-    let startedTracking = false;
     try {
-      const hello = target.agents.get(pid)?.hello;
-      if (!hello?.trackingHandlesFromStart) {
-        await target.agents.startHandleTracking(pid);
-        startedTracking = true;
-      }
-      const report = await target.agents.reportHandles(pid);
+      const { report } = await this.reportHandles(pid);
       const lines = [`# Why is ${target.label} (PID ${pid}) still running?`, ''];
       // hasRef null means the agent could not tell: it may keep the loop alive, so it is listed.
       const live = report.handles.filter((h) => h.hasRef !== false);
@@ -178,9 +172,25 @@ export class DiagnosisCommands {
       await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
     } catch (error) {
       void vscode.window.showErrorMessage(`Why Is It Still Running? failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /**
+   * The live handles and timers of a process with an agent (Why Is It Still Running? and the
+   * dashboard's inventory). When the agent was not tracking from the start, tracking is on only for
+   * the request, so the handles that exist already come back without a creation stack.
+   */
+  async reportHandles(pid: number): Promise<{ readonly report: HandleReport; readonly trackedFromStart: boolean }> {
+    const agents = this.options.agents();
+    const connection = agents?.get(pid);
+    if (!agents || !connection) throw new Error(`PID ${pid} has no Process Vitals agent: start it again from a terminal of this window (with processVitals.agent.enabled on).`);
+    const trackedFromStart = connection.hello.trackingHandlesFromStart;
+    if (!trackedFromStart) await agents.startHandleTracking(pid);
+    try {
+      return { report: await agents.reportHandles(pid), trackedFromStart };
     } finally {
       // Tracking captures a stack per async resource: it is too costly to leave on.
-      if (startedTracking) await target.agents.stopHandleTracking(pid).catch(() => undefined);
+      if (!trackedFromStart) await agents.stopHandleTracking(pid).catch(() => undefined);
     }
   }
 
