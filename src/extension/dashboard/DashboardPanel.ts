@@ -439,7 +439,8 @@ export class DashboardPanel implements vscode.Disposable {
       return;
     }
     const position = new vscode.Position(line - 1, (column ?? 1) - 1);
-    await vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position), preview: true });
+    // Beside the dashboard: it stays visible (a hidden page is discarded and loses its inventory).
+    await vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position), preview: true, viewColumn: vscode.ViewColumn.Beside });
   }
 
   private reportOnce(key: string, text: string, level: 'warn' | 'error' = 'warn'): void {

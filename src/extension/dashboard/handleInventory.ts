@@ -3,7 +3,7 @@
  * the source locations the page may ask the host to open. Pure (no vscode import).
  */
 import { fileURLToPath } from 'node:url';
-import type { HandleReport } from '../../agent/agentProtocol';
+import { ASYNC_RESOURCE_NAMES, type HandleReport } from '../../agent/agentProtocol';
 import { PROTOCOL_LIMITS, PROTOCOL_VERSION, type HandleInventoryMessage, type StackFrame } from '../../webview/protocol';
 
 /**
@@ -27,7 +27,8 @@ export function sourcePathOf(file: string): string | null {
 /** The page's inventory message for an agent's handle report, within the protocol's limits. */
 export function inventoryMessageOf(processKey: string, report: HandleReport, trackedFromStart: boolean, takenAt: number): HandleInventoryMessage {
   const items = report.handles.slice(0, PROTOCOL_LIMITS.inventoryItems).map((handle) => ({
-    type: handle.type.slice(0, 200),
+    // The names process.getActiveResourcesInfo() uses, as the untracked counts and the Active handles chart do.
+    type: (ASYNC_RESOURCE_NAMES[handle.type] ?? handle.type).slice(0, 200),
     ref: handle.hasRef,
     count: handle.count,
     delayMs: handle.timerDelayMs ?? null,

@@ -32,7 +32,7 @@ describe('sourcePathOf', () => {
 });
 
 describe('inventoryMessageOf', () => {
-  it('carries type, ref state, count, timer delay and frames, with files as paths and unknown lines as null', () => {
+  it('carries type (by its resource name), ref state, count, timer delay and frames, with files as paths and unknown lines as null', () => {
     const message = inventoryMessageOf(
       '7@1',
       reportOf(
@@ -57,7 +57,7 @@ describe('inventoryMessageOf', () => {
           { functionName: 'listOnTimeout', path: null, line: null, column: null },
         ],
       },
-      { type: 'TCPSERVERWRAP', ref: null, count: 1, delayMs: null, repeats: null, stack: [{ functionName: '', path: '/app/server.mjs', line: 4, column: 1 }] },
+      { type: 'TCPServerWrap', ref: null, count: 1, delayMs: null, repeats: null, stack: [{ functionName: '', path: '/app/server.mjs', line: 4, column: 1 }] },
     ]);
     assert.deepEqual(message.untracked, { Timeout: 2 });
     assert.equal(message.trackedFromStart, false);
