@@ -155,9 +155,16 @@ function printProfile({ profile }: { profile: CpuProfile }): void {
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   let busy = 0;
+  // PV_BENCH_PROFILE=<text>: only samples with a frame whose name contains it ("1" or "all": all).
+  const focus = process.env.PV_BENCH_PROFILE && !['1', 'all'].includes(process.env.PV_BENCH_PROFILE) ? process.env.PV_BENCH_PROFILE : undefined;
+  const within = (id: number) => {
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) if (nameOf(at).includes(focus!)) return true;
+    return false;
+  };
   for (const id of profile.samples) {
     const name = nameOf(id);
     if (name.startsWith('(idle)') || name.startsWith('(program)')) continue;
+    if (focus && !within(id)) continue;
     busy++;
     self.set(name, (self.get(name) ?? 0) + 1);
     const seen = new Set<string>();
@@ -220,7 +227,7 @@ async function runScenario(scenario: Scenario, origin: string): Promise<{ p50: n
     await deliver(page, hydration);
 
     const updateMs: number[] = [];
-    // PV_BENCH_PROFILE=1 prints the page's hottest functions over the measured updates.
+    // PV_BENCH_PROFILE=1 prints the page's hottest functions over the measured updates (see printProfile).
     const cdp = process.env.PV_BENCH_PROFILE ? await page.context().newCDPSession(page) : undefined;
     if (cdp) {
       await cdp.send('Profiler.enable');
@@ -243,7 +250,13 @@ async function runScenario(scenario: Scenario, origin: string): Promise<{ p50: n
       const { document } = globalThis as unknown as PageGlobals;
       return { drawn: document.querySelectorAll('.pv-chart[data-points]').length, violations: Number(document.body.dataset.cspViolations ?? 0) };
     });
-    // PV_BENCH_SCREENSHOT=<dir> keeps a picture of the loaded page, to look at the layout.
+    // PV_BENCH_SCREENSHOT=<dir> keeps a picture of the loaded page, to look at the layout, with the
+    // pointer on the first chart so its tooltip shows.
+    if (process.env.PV_BENCH_SCREENSHOT) {
+      const plot = await page.locator('.pv-chart canvas').first().boundingBox();
+      if (plot) await page.mouse.move(plot.x + plot.width * 0.6, plot.y + plot.height / 2);
+      await page.waitForTimeout(200);
+    }
     if (process.env.PV_BENCH_SCREENSHOT) await page.screenshot({ path: path.join(process.env.PV_BENCH_SCREENSHOT, `dashboard-bench-${scenario.name.replace(/\W+/g, '-')}.png`), fullPage: true });
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
     return {

@@ -171,13 +171,15 @@ export class ChartCard {
         scales: {
           x: {
             type: 'linear',
-            ticks: { maxRotation: 0, autoSkip: true, callback: (value) => formatClock(Number(value), this.spanMs() < 600_000) },
+            // No auto-skipping (it measures every label on every update): xStepFor already keeps
+            // the labels to six at most, and maxTicksLimit keeps the y axis to five.
+            ticks: { maxRotation: 0, autoSkip: false, callback: (value) => formatClock(Number(value), this.spanMs() < 600_000) },
             grid: { drawTicks: false },
           },
           y: {
             type: 'linear',
             beginAtZero: true,
-            ticks: { maxTicksLimit: 5, callback: (value) => formatValue(Number(value), this.unit) },
+            ticks: { maxTicksLimit: 5, autoSkip: false, callback: (value) => formatValue(Number(value), this.unit) },
           },
         },
         plugins: {
