@@ -7,7 +7,8 @@
 import { Chart, LinearScale, LineElement, PointElement, Tooltip, type ChartDataset, type Plugin, type TooltipItem } from 'chart.js';
 import type { ChartPoint, DashboardStore } from './DashboardStore';
 import { formatClock, formatValue } from './formatValue';
-import { lineIndexAt, MultiLineController, type LineRange, type MultiLineDatasetExtension } from './MultiLineController';
+import { lineIndexAt, type LineRange } from './lineRanges';
+import { MultiLineController, type MultiLineDatasetExtension } from './MultiLineController';
 import type { ChartMarker, SeriesDescriptor, SeriesUnit } from './protocol';
 import type { ChartTheme } from './themeColors';
 

@@ -10,15 +10,7 @@
  * `Chart.register`, declared in ChartTypeRegistry), not by patching chart.js.
  */
 import { LineController, LineElement, type ChartMeta, type PointElement, type UpdateMode } from 'chart.js';
-
-/** One line of a multi-line dataset: `count` points from `start` of the dataset's data. */
-export interface LineRange {
-  readonly start: number;
-  readonly count: number;
-  readonly color: string;
-  readonly dash: readonly number[];
-  readonly width: number;
-}
+import type { LineRange } from './lineRanges';
 
 /** The extra dataset property the controller reads. */
 export interface MultiLineDatasetExtension {
@@ -34,20 +26,6 @@ declare module 'chart.js' {
 
 /** Radius of the dot drawn on a hovered point, in the line's colour. */
 const HOVER_RADIUS = 3;
-
-/** Finds the line holding a data index (ranges are ordered), or undefined. */
-export function lineIndexAt(lines: readonly LineRange[], dataIndex: number): number | undefined {
-  let lo = 0;
-  let hi = lines.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const line = lines[mid]!;
-    if (dataIndex < line.start) hi = mid - 1;
-    else if (dataIndex >= line.start + line.count) lo = mid + 1;
-    else return mid;
-  }
-  return undefined;
-}
 
 /** Draws `dataset.lines` as separate lines of one dataset. */
 export class MultiLineController extends LineController {
