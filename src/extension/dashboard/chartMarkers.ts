@@ -136,22 +136,24 @@ export interface MarkerDelta {
  * the page trims them itself.
  */
 export class MarkerDeltaBuilder {
-  private sent = new Map<string, { readonly time: number; readonly text: string }>();
+  private sent = new Map<string, ChartMarker>();
 
   /** Starts over from the markers a hydration gave the page. */
   reset(markers: readonly ChartMarker[]): void {
-    this.sent = new Map(markers.map((m) => [m.id, { time: m.time, text: JSON.stringify(m) }]));
+    this.sent = new Map(markers.map((m) => [m.id, m]));
   }
 
   /** The change from what the page has to `current` (markers at or after fromTime); undefined when none. */
   build(current: readonly ChartMarker[], fromTime: number): MarkerDelta | undefined {
     const markers: ChartMarker[] = [];
     const present = new Set<string>();
+    // Runs every tick over up to PROTOCOL_LIMITS.markers markers: compared field by field (the
+    // log hands out the same objects for unchanged GC and alert markers), not serialized.
     for (const marker of current) {
       present.add(marker.id);
-      const text = JSON.stringify(marker);
-      if (this.sent.get(marker.id)?.text === text) continue;
-      this.sent.set(marker.id, { time: marker.time, text });
+      const sent = this.sent.get(marker.id);
+      if (sent && (sent === marker || (sent.time === marker.time && sent.label === marker.label && sent.kind === marker.kind && sent.processKey === marker.processKey))) continue;
+      this.sent.set(marker.id, marker);
       markers.push(marker);
     }
     const removed: string[] = [];
