@@ -1,8 +1,8 @@
 /**
  * The dashboard under load, in headless Chromium: the built page (dist/webview) served by a small
  * local server with the real Content-Security-Policy and a stub of `acquireVsCodeApi`, hydrated by
- * the host's own code with 10 processes x 8 series x 15 minutes of 1 Hz history, then fed live
- * ticks built by the host's TickDeltaBuilder. Prints the page's time per update (validate + apply +
+ * the host's own code with 10 processes x 8 series x 15 minutes of 1 Hz history and ~200 chart
+ * markers, then fed live ticks built by the host's TickDeltaBuilder. Prints the page's time per update (validate + apply +
  * redraw, from its own performance measures) at p50/p95, and the JSON size of one tick's message.
  * Measured twice: a 1400x900 window (charts scrolled out of view wait) and a window tall enough
  * for every chart to redraw on every tick.
@@ -21,6 +21,7 @@ import { chromium, type Page } from 'playwright-core';
 import { SampleHistory } from '../src/monitor/series/SampleHistory';
 import { buildHydration, TickDeltaBuilder, type DashboardProcess } from '../src/extension/dashboard/dashboardData';
 import { dashboardHtml } from '../src/extension/dashboard/dashboardHtml';
+import type { ChartMarker } from '../src/webview/protocol';
 import { runWhenStartedDirectly, type BenchResult } from './benchResult';
 
 const PROCESSES = 10;
@@ -64,6 +65,25 @@ function syntheticProcesses(start: number): SyntheticProcess[] {
     history: new SampleHistory<string>([...SERIES], { recentCapacity: HISTORY_SECONDS, archiveStepMs: 30_000, archiveCapacity: 2880 }),
     agent: true,
   }));
+}
+
+/**
+ * What a busy session leaves on the charts: a major GC per process every 45 s, two alerts and a
+ * leak onset (the host bounds them; this is well below its bounds and well above a quiet session).
+ */
+function syntheticMarkers(processes: readonly SyntheticProcess[], start: number): ChartMarker[] {
+  const markers: ChartMarker[] = [];
+  processes.forEach((p, i) => {
+    for (let t = start + 5_000 + i * 3_000; t < start + HISTORY_SECONDS * 1000; t += 45_000) {
+      markers.push({ id: `gc:${p.key}:${t}`, time: t, kind: 'majorGc', processKey: p.key, label: 'Major GC, 3 ms paused in major GCs so far' });
+    }
+  });
+  markers.push(
+    { id: 'alert:1', time: start + 300_000, kind: 'alert', processKey: processes[0]!.key, label: 'Warning alert heap: node (1000) heap above 512 MB' },
+    { id: 'alert:2', time: start + 600_000, kind: 'alert', processKey: processes[3]!.key, label: 'Warning alert cpu: node (1003) CPU above 90%' },
+    { id: `leak:${processes[0]!.key}:heap`, time: start + 120_000, kind: 'leakOnset', processKey: processes[0]!.key, label: 'heap leak starts (about): 2.00 KB/s, confidence 93%' },
+  );
+  return markers.sort((a, b) => a.time - b.time);
 }
 
 function appendSample(processes: readonly SyntheticProcess[], time: number, next: () => number): void {
@@ -197,7 +217,7 @@ interface Scenario {
   readonly viewport: { width: number; height: number };
 }
 
-async function runScenario(scenario: Scenario, origin: string): Promise<{ p50: number; p95: number; max: number; tickBytes: number[]; hydrateBytes: number; chartsDrawn: number; violations: number }> {
+async function runScenario(scenario: Scenario, origin: string): Promise<{ p50: number; p95: number; max: number; tickBytes: number[]; hydrateBytes: number; markers: number; chartsDrawn: number; violations: number }> {
   const browser = await chromium.launch({ executablePath: process.env.PV_CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
   try {
     const page = await browser.newPage({ viewport: scenario.viewport });
@@ -218,7 +238,7 @@ async function runScenario(scenario: Scenario, origin: string): Promise<{ p50: n
       now,
       intervalMs: 1000,
       sessionStart: start,
-      markers: [],
+      markers: syntheticMarkers(processes, start),
       system: null,
       features: { alerts: false, leakVerdicts: false, handleInventory: false },
     });
@@ -265,6 +285,7 @@ async function runScenario(scenario: Scenario, origin: string): Promise<{ p50: n
       max: Math.max(...updateMs),
       tickBytes,
       hydrateBytes: Buffer.byteLength(JSON.stringify(hydration)),
+      markers: hydration.markers.length,
       chartsDrawn: pageState.drawn,
       violations: pageState.violations,
     };
@@ -282,7 +303,7 @@ export async function run(): Promise<BenchResult> {
   try {
     const windowScenario = { name: 'window', viewport: { width: 1400, height: 900 } };
     const windowed = await runScenario(windowScenario, origin);
-    const baselineWindowed = baseline ? await runScenario(windowScenario, baseline.origin) : undefined;
+    const baselineWindowed = baseline ? await runScenario({ ...windowScenario, name: 'baseline window' }, baseline.origin) : undefined;
     const allCharts = await runScenario({ name: 'all charts', viewport: { width: 1400, height: 3000 } }, origin);
     const tickBytes = Math.max(...windowed.tickBytes);
     const baselineLines = baselineWindowed
@@ -293,7 +314,7 @@ export async function run(): Promise<BenchResult> {
     return {
       name: 'dashboardRender',
       lines: [
-        `load: ${PROCESSES} processes x ${SERIES.length} series x ${HISTORY_SECONDS / 60} min of 1 Hz history, range 15 min, ${UPDATES} live updates after ${WARM_UP_UPDATES} warm-up`,
+        `load: ${PROCESSES} processes x ${SERIES.length} series x ${HISTORY_SECONDS / 60} min of 1 Hz history, ${windowed.markers} chart markers, range 15 min, ${UPDATES} live updates after ${WARM_UP_UPDATES} warm-up`,
         `update (validate + apply + redraw), 1400x900 window (${windowed.chartsDrawn} charts): p50 ${windowed.p50.toFixed(2)} ms, p95 ${windowed.p95.toFixed(2)} ms, max ${windowed.max.toFixed(2)} ms (target p95 <= 8 ms)`,
         `update, every chart on screen (${allCharts.chartsDrawn} charts): p50 ${allCharts.p50.toFixed(2)} ms, p95 ${allCharts.p95.toFixed(2)} ms, max ${allCharts.max.toFixed(2)} ms`,
         `host message per tick: ${(tickBytes / 1024).toFixed(2)} KB max of JSON (target < 16 KB); hydration ${(windowed.hydrateBytes / 1024).toFixed(0)} KB once per page load`,

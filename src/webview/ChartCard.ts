@@ -9,7 +9,7 @@ import type { ChartPoint, DashboardStore } from './DashboardStore';
 import { formatClock, formatValue } from './formatValue';
 import { lineIndexAt, type LineRange } from './lineRanges';
 import { MultiLineController, type MultiLineDatasetExtension } from './MultiLineController';
-import type { ChartMarker, SeriesDescriptor, SeriesUnit } from './protocol';
+import { MARKER_KINDS, type ChartMarker, type SeriesDescriptor, type SeriesUnit } from './protocol';
 import type { ChartTheme } from './themeColors';
 
 Chart.register(MultiLineController, LineElement, PointElement, LinearScale, Tooltip);
@@ -61,26 +61,35 @@ function markerPlugin(card: ChartCard): Plugin<'multiLine'> {
       const x = scales.x!;
       ctx.save();
       ctx.lineWidth = card.theme.highContrast ? 2 : 1;
-      for (const marker of markers) {
-        const px = x.getPixelForValue(marker.time);
-        if (px < chartArea.left || px > chartArea.right) continue;
-        const color = card.theme.markers[marker.kind];
-        if (marker.kind === 'majorGc') {
-          ctx.fillStyle = color;
-          ctx.beginPath();
-          ctx.moveTo(px, chartArea.bottom - GC_GLYPH_PX);
-          ctx.lineTo(px + GC_GLYPH_PX / 2, chartArea.bottom);
-          ctx.lineTo(px - GC_GLYPH_PX / 2, chartArea.bottom);
-          ctx.closePath();
-          ctx.fill();
-          continue;
-        }
-        ctx.strokeStyle = color;
-        ctx.setLineDash(marker.kind === 'alert' ? [4, 3] : [1, 3]);
+      // One path per kind (hundreds of GCs are one fill, not hundreds).
+      for (const kind of MARKER_KINDS) {
         ctx.beginPath();
-        ctx.moveTo(px, chartArea.top);
-        ctx.lineTo(px, chartArea.bottom);
-        ctx.stroke();
+        let any = false;
+        for (const marker of markers) {
+          if (marker.kind !== kind) continue;
+          const px = x.getPixelForValue(marker.time);
+          if (px < chartArea.left || px > chartArea.right) continue;
+          any = true;
+          if (kind === 'majorGc') {
+            ctx.moveTo(px, chartArea.bottom - GC_GLYPH_PX);
+            ctx.lineTo(px + GC_GLYPH_PX / 2, chartArea.bottom);
+            ctx.lineTo(px - GC_GLYPH_PX / 2, chartArea.bottom);
+            ctx.closePath();
+          } else {
+            ctx.moveTo(px, chartArea.top);
+            ctx.lineTo(px, chartArea.bottom);
+          }
+        }
+        if (!any) continue;
+        const color = card.theme.markers[kind];
+        if (kind === 'majorGc') {
+          ctx.fillStyle = color;
+          ctx.fill();
+        } else {
+          ctx.strokeStyle = color;
+          ctx.setLineDash(kind === 'alert' ? [4, 3] : [1, 3]);
+          ctx.stroke();
+        }
       }
       ctx.restore();
     },
