@@ -253,20 +253,6 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     }
     await treeView.reveal(element, { select: true, focus: true, expand: true });
   });
-  const dashboard = new DashboardController({
-    monitor,
-    processes: visibleProcesses,
-    log,
-    originsOf: () => originsByProcessKey(buildProcessTree(origins(), monitor.watched())),
-    extensionUri: context.extensionUri,
-    extensionVersion: String((context.extension.packageJSON as { version?: unknown }).version ?? ''),
-    workspaceState: context.workspaceState,
-    alerts,
-    leakVerdicts: (processKey) => leakWatch.verdicts(processKey),
-  });
-  context.subscriptions.push(dashboard);
-  // From a tree item the argument is the item's element: the dashboard opens focused on that process.
-  register(Commands.openDashboard, (arg) => dashboard.open(processKeyOf(arg)));
   const diagnosis = new DiagnosisCommands({
     monitor,
     leakWatch,
@@ -279,6 +265,21 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     log,
   });
   register(Commands.diagnoseLeaks, (arg) => diagnosis.diagnoseLeaks(processKeyOf(arg)));
+  const dashboard = new DashboardController({
+    monitor,
+    processes: visibleProcesses,
+    log,
+    originsOf: () => originsByProcessKey(buildProcessTree(origins(), monitor.watched())),
+    extensionUri: context.extensionUri,
+    extensionVersion: String((context.extension.packageJSON as { version?: unknown }).version ?? ''),
+    workspaceState: context.workspaceState,
+    alerts,
+    leakVerdicts: (processKey) => leakWatch.verdicts(processKey),
+    inspectHandles: (pid) => diagnosis.reportHandles(pid),
+  });
+  context.subscriptions.push(dashboard);
+  // From a tree item the argument is the item's element: the dashboard opens focused on that process.
+  register(Commands.openDashboard, (arg) => dashboard.open(processKeyOf(arg)));
   register(Commands.takeHeapSnapshot, (arg) => diagnosis.takeHeapSnapshot(processKeyOf(arg)));
   register(Commands.takeCpuProfile, (arg) => diagnosis.takeCpuProfile(processKeyOf(arg)));
   register(Commands.whyIsItStillRunning, (arg) => diagnosis.whyIsItStillRunning(processKeyOf(arg)));

@@ -4,23 +4,15 @@
  * line controller, its elements, the linear scale and the tooltip are registered; the x axis is
  * linear in epoch milliseconds with our own tick labels, so no date adapter is needed.
  */
-import {
-  Chart,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-  type ChartDataset,
-  type Plugin,
-  type TooltipItem,
-} from 'chart.js';
+import { Chart, LinearScale, LineElement, PointElement, Tooltip, type ChartDataset, type Plugin, type TooltipItem } from 'chart.js';
 import type { ChartPoint, DashboardStore } from './DashboardStore';
 import { formatClock, formatValue } from './formatValue';
-import type { ChartMarker, SeriesDescriptor, SeriesUnit } from './protocol';
+import { lineIndexAt, type LineRange } from './lineRanges';
+import { MultiLineController, type MultiLineDatasetExtension } from './MultiLineController';
+import { MARKER_KINDS, type ChartMarker, type SeriesDescriptor, type SeriesUnit } from './protocol';
 import type { ChartTheme } from './themeColors';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip);
+Chart.register(MultiLineController, LineElement, PointElement, LinearScale, Tooltip);
 
 /** Dash patterns that tell apart series of one chart when colours stand for processes. */
 const DASHES: readonly number[][] = [[], [6, 3], [2, 2], [8, 3, 2, 3]];
@@ -28,11 +20,38 @@ const DASHES: readonly number[][] = [[], [6, 3], [2, 2], [8, 3, 2, 3]];
 /** How often the title value and the canvas's accessible summary are refreshed. */
 const SUMMARY_INTERVAL_MS = 2_000;
 
-/** A dataset and what it plots. */
-type PointDataset = ChartDataset<'line', ChartPoint[]> & { processKey: string; seriesKey: string };
+/** The chart's one dataset: every line's points, concatenated (see MultiLineController). */
+type LinesDataset = ChartDataset<'multiLine', ChartPoint[]> & MultiLineDatasetExtension;
 
-/** Draws the markers (alerts, leak onsets, major GCs) as vertical lines in the plot area. */
-function markerPlugin(card: ChartCard): Plugin<'line'> {
+/** What one line plots and how it looks; its points are the store's live array. */
+interface PlottedLine {
+  readonly label: string;
+  readonly processKey: string;
+  readonly seriesKey: string;
+  readonly points: ChartPoint[];
+  readonly color: string;
+  readonly dash: readonly number[];
+  readonly width: number;
+}
+
+/** Height of the triangle that marks a major GC on the plot's bottom edge. */
+const GC_GLYPH_PX = 6;
+/** How close (px) the pointer must be to a marker for the tooltip to name it. */
+const MARKER_HOVER_PX = 4;
+
+/** What the marker kinds are called in legends, tooltips and the accessible summary. */
+const MARKER_NAMES: Readonly<Record<ChartMarker['kind'], string>> = { alert: 'alert', leakOnset: 'leak onset', majorGc: 'major GC' };
+
+/** The text glyph of a marker kind in tooltips (the canvas draws lines and triangles). */
+function markerGlyph(kind: ChartMarker['kind']): string {
+  return kind === 'majorGc' ? '▲' : kind === 'alert' ? '⚠' : '↗';
+}
+
+/**
+ * Draws the markers: alerts and leak onsets as dashed vertical lines across the plot, major GCs
+ * (frequent in a busy process) as small triangles on its bottom edge, so they do not hide the lines.
+ */
+function markerPlugin(card: ChartCard): Plugin<'multiLine'> {
   return {
     id: 'processVitalsMarkers',
     afterDatasetsDraw(chart) {
@@ -42,15 +61,35 @@ function markerPlugin(card: ChartCard): Plugin<'line'> {
       const x = scales.x!;
       ctx.save();
       ctx.lineWidth = card.theme.highContrast ? 2 : 1;
-      ctx.setLineDash([4, 3]);
-      for (const marker of markers) {
-        const px = x.getPixelForValue(marker.time);
-        if (px < chartArea.left || px > chartArea.right) continue;
-        ctx.strokeStyle = card.theme.markers[marker.kind];
+      // One path per kind (hundreds of GCs are one fill, not hundreds).
+      for (const kind of MARKER_KINDS) {
         ctx.beginPath();
-        ctx.moveTo(px, chartArea.top);
-        ctx.lineTo(px, chartArea.bottom);
-        ctx.stroke();
+        let any = false;
+        for (const marker of markers) {
+          if (marker.kind !== kind) continue;
+          const px = x.getPixelForValue(marker.time);
+          if (px < chartArea.left || px > chartArea.right) continue;
+          any = true;
+          if (kind === 'majorGc') {
+            ctx.moveTo(px, chartArea.bottom - GC_GLYPH_PX);
+            ctx.lineTo(px + GC_GLYPH_PX / 2, chartArea.bottom);
+            ctx.lineTo(px - GC_GLYPH_PX / 2, chartArea.bottom);
+            ctx.closePath();
+          } else {
+            ctx.moveTo(px, chartArea.top);
+            ctx.lineTo(px, chartArea.bottom);
+          }
+        }
+        if (!any) continue;
+        const color = card.theme.markers[kind];
+        if (kind === 'majorGc') {
+          ctx.fillStyle = color;
+          ctx.fill();
+        } else {
+          ctx.strokeStyle = color;
+          ctx.setLineDash(kind === 'alert' ? [4, 3] : [1, 3]);
+          ctx.stroke();
+        }
       }
       ctx.restore();
     },
@@ -69,8 +108,14 @@ export class ChartCard {
   private readonly canvas: HTMLCanvasElement;
   private readonly titleValue: HTMLElement;
   private readonly legend: HTMLElement;
+  /** Which marker kinds the chart shows, with their colours (hidden when it shows none). */
+  private readonly markerKey: HTMLElement;
+  private markerKeyText = '';
   private readonly plot: HTMLElement;
-  private readonly chart: Chart<'line', ChartPoint[]>;
+  private readonly chart: Chart<'multiLine', ChartPoint[]>;
+  private readonly dataset: LinesDataset;
+  /** The lines drawn, in dataset order; rebuilt when the structure changes. */
+  private plotted: PlottedLine[] = [];
   private structureVersion = -1;
   private summaryAt = Number.NEGATIVE_INFINITY;
   private summaryVersion = -1;
@@ -113,11 +158,15 @@ export class ChartCard {
     this.canvas = document.createElement('canvas');
     this.canvas.setAttribute('role', 'img');
     this.plot.append(this.canvas);
-    this.element.append(header, this.legend, this.plot);
+    this.markerKey = document.createElement('p');
+    this.markerKey.className = 'pv-marker-key';
+    this.markerKey.hidden = true;
+    this.element.append(header, this.legend, this.markerKey, this.plot);
 
-    this.chart = new Chart<'line', ChartPoint[]>(this.canvas, {
-      type: 'line',
-      data: { datasets: [] },
+    this.dataset = { data: [], lines: [], pointRadius: 0, borderWidth: 1.5 };
+    this.chart = new Chart<'multiLine', ChartPoint[]>(this.canvas, {
+      type: 'multiLine',
+      data: { datasets: [this.dataset] },
       plugins: [markerPlugin(this)],
       options: {
         animation: false,
@@ -132,13 +181,15 @@ export class ChartCard {
         scales: {
           x: {
             type: 'linear',
-            ticks: { maxRotation: 0, autoSkip: true, callback: (value) => formatClock(Number(value), this.spanMs() < 600_000) },
+            // No auto-skipping (it measures every label on every update): xStepFor already keeps
+            // the labels to six at most, and maxTicksLimit keeps the y axis to five.
+            ticks: { maxRotation: 0, autoSkip: false, callback: (value) => formatClock(Number(value), this.spanMs() < 600_000) },
             grid: { drawTicks: false },
           },
           y: {
             type: 'linear',
             beginAtZero: true,
-            ticks: { maxTicksLimit: 5, callback: (value) => formatValue(Number(value), this.unit) },
+            ticks: { maxTicksLimit: 5, autoSkip: false, callback: (value) => formatValue(Number(value), this.unit) },
           },
         },
         plugins: {
@@ -146,6 +197,12 @@ export class ChartCard {
             callbacks: {
               title: (items) => (items[0] ? formatClock(items[0].parsed.x ?? 0) : ''),
               label: (item) => this.tooltipLabel(item),
+              // Markers within a few pixels of the hovered time, named under the values.
+              afterBody: (items) => this.markersNear(items[0]?.parsed.x ?? Number.NaN).map((m) => `${markerGlyph(m.kind)} ${m.label}`),
+              labelColor: (item) => {
+                const color = this.lineAt(item.dataIndex)?.color ?? this.theme.foreground;
+                return { borderColor: color, backgroundColor: color };
+              },
             },
           },
         },
@@ -171,6 +228,7 @@ export class ChartCard {
     tooltip.borderColor = theme.tooltipBorder;
     tooltip.borderWidth = 1;
     this.structureVersion = -1; // dataset colours come from the theme too
+    this.markerKeyText = ''; // so are the marker key's swatches
     this.dirty = true;
   }
 
@@ -187,6 +245,7 @@ export class ChartCard {
     x.min = start;
     x.max = this.store.now;
     (x.ticks as { stepSize?: number }).stepSize = xStepFor(this.store.now - start);
+    this.syncLineData();
     this.chart.update('none');
     const points = this.pointCount();
     this.element.dataset.points = String(points);
@@ -200,10 +259,23 @@ export class ChartCard {
     return points;
   }
 
-  /** Markers of the shown processes inside the range. */
+  /** Markers of the shown processes (the focused one, or every row) inside the range. */
   visibleMarkers(): ChartMarker[] {
     const focus = this.store.state.focusKey;
-    return this.store.markers.filter((m) => m.processKey === null || focus === null || m.processKey === focus);
+    const start = this.store.rangeStart();
+    return this.store.markers.filter(
+      (m) => m.time >= start && (m.processKey === null || (focus === null ? this.store.rows.has(m.processKey) : m.processKey === focus)),
+    );
+  }
+
+  /** Visible markers within MARKER_HOVER_PX of a time on the x axis. */
+  private markersNear(time: number): ChartMarker[] {
+    const x = this.chart.scales.x;
+    if (!x || !Number.isFinite(time)) return [];
+    const px = x.getPixelForValue(time);
+    return this.visibleMarkers()
+      .filter((m) => Math.abs(x.getPixelForValue(m.time) - px) <= MARKER_HOVER_PX)
+      .slice(-5);
   }
 
   private spanMs(): number {
@@ -211,9 +283,30 @@ export class ChartCard {
   }
 
   private pointCount(): number {
+    return this.dataset.data.length;
+  }
+
+  /**
+   * Copies the lines' current points into the dataset (the store appends, folds and trims them in
+   * place). The same array is rewritten by index: chart.js intercepts push and splice on a dataset's
+   * array and replays each, and a new array makes it clear stacks point by point; assignment by
+   * index does neither, and `update()` re-reads the array whole anyway (parsing is off).
+   */
+  private syncLineData(): void {
+    const data = this.dataset.data;
+    const lines: LineRange[] = [];
     let n = 0;
-    for (const dataset of this.chart.data.datasets) n += dataset.data.length;
-    return n;
+    for (const line of this.plotted) {
+      lines.push({ start: n, count: line.points.length, color: line.color, dash: line.dash, width: line.width });
+      for (const point of line.points) data[n++] = point;
+    }
+    data.length = n;
+    this.dataset.lines = lines;
+  }
+
+  private lineAt(dataIndex: number): PlottedLine | undefined {
+    const index = lineIndexAt(this.dataset.lines, dataIndex);
+    return index === undefined ? undefined : this.plotted[index];
   }
 
   private visibleSeries(): SeriesDescriptor[] {
@@ -230,7 +323,7 @@ export class ChartCard {
     // visible series, a colour per process (ten processes x three heap series is unreadable).
     const series = focus === null ? visible.slice(0, 1) : visible;
     const rows = [...this.store.rows.values()].filter((r) => focus === null || r.key === focus);
-    const datasets: PointDataset[] = [];
+    const plotted: PlottedLine[] = [];
     const legend: { label: string; color: string; dashed: boolean }[] = [];
     const palette = this.theme.palette;
     for (const row of rows) {
@@ -242,21 +335,20 @@ export class ChartCard {
         // Past the palette's length (many processes), lines repeat a colour with a dash pattern.
         const dashIndex = Math.floor((focus !== null ? seriesIndex : [...this.store.rows.keys()].indexOf(row.key)) / palette.length);
         const dash = DASHES[dashIndex % DASHES.length]!;
-        datasets.push({
+        plotted.push({
           label: focus !== null ? d.label : `${row.name} ${row.pid}`,
-          data,
+          points: data,
           processKey: row.key,
           seriesKey: d.key,
-          borderColor: color,
-          backgroundColor: color,
-          borderDash: dash,
-          borderWidth: this.theme.highContrast ? 2.5 : 1.5,
-          pointRadius: 0,
+          color,
+          dash,
+          width: this.theme.highContrast ? 2.5 : 1.5,
         });
         legend.push({ label: focus !== null ? d.label : `${row.name} ${row.pid}`, color, dashed: dash.length > 0 });
       });
     }
-    this.chart.data.datasets = datasets;
+    this.plotted = plotted;
+    this.syncLineData();
     const note = focus === null && visible.length > 1 ? `${visible[0]!.label} shown; select a process for ${visible.slice(1).map((d) => d.label).join(', ')}.` : undefined;
     this.renderLegend(legend, visible.length === 0, note);
   }
@@ -292,14 +384,14 @@ export class ChartCard {
     this.legend.replaceChildren(...items);
   }
 
-  private tooltipLabel(item: TooltipItem<'line'>): string {
-    const dataset = item.dataset as unknown as PointDataset;
+  private tooltipLabel(item: TooltipItem<'multiLine'>): string {
+    const line = this.lineAt(item.dataIndex);
     const point = item.raw as ChartPoint;
-    const descriptor = this.store.descriptor(dataset.seriesKey);
+    const descriptor = line ? this.store.descriptor(line.seriesKey) : undefined;
     const unit = descriptor?.unit ?? this.unit;
     const value = formatValue(point.y, unit);
     const bucketed = point.count > 1 || (point.max !== null && point.max !== point.y);
-    const label = this.store.state.focusKey === null ? `${dataset.label} ${descriptor?.label ?? ''}` : dataset.label;
+    const label = this.store.state.focusKey === null ? `${line?.label ?? ''} ${descriptor?.label ?? ''}` : line?.label ?? '';
     return `${label}: ${value}${bucketed ? ` (max ${formatValue(point.max, unit)})` : ''}`;
   }
 
@@ -331,7 +423,33 @@ export class ChartCard {
       this.titleValue.textContent = '';
       summary += 'no series shown';
     }
-    this.canvas.setAttribute('aria-label', `${summary}. Time range ${this.store.state.range}.`);
+    this.canvas.setAttribute('aria-label', `${summary}. Time range ${this.store.state.range}.${this.describeMarkers()}`);
+  }
+
+  /** Counts the visible markers by kind for the accessible summary, and shows their key. */
+  private describeMarkers(): string {
+    const markers = this.visibleMarkers();
+    const counts = new Map<ChartMarker['kind'], number>();
+    for (const m of markers) counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
+    const parts = [...counts].map(([kind, n]) => `${n} ${MARKER_NAMES[kind]}${n === 1 ? '' : 's'}`);
+    const text = parts.join(', ');
+    if (text !== this.markerKeyText) {
+      this.markerKeyText = text;
+      this.markerKey.hidden = counts.size === 0;
+      this.markerKey.replaceChildren(
+        ...[...counts].map(([kind, n]) => {
+          const item = document.createElement('span');
+          const swatch = document.createElement('span');
+          swatch.className = `pv-marker-swatch pv-marker-${kind}`;
+          if (kind === 'majorGc') swatch.style.borderBottomColor = this.theme.markers[kind];
+          else swatch.style.borderLeftColor = this.theme.markers[kind];
+          item.append(swatch, document.createTextNode(`${n} ${MARKER_NAMES[kind]}${n === 1 ? '' : 's'}`));
+          return item;
+        }),
+      );
+    }
+    const newest = markers[markers.length - 1];
+    return parts.length ? ` Markers: ${text}; newest: ${newest!.label}.` : '';
   }
 
   private savePng(): void {

@@ -11,8 +11,10 @@ import {
   type ChartMarker,
   type DashboardViewState,
   type HandleInventoryMessage,
+  type HandleInventoryStatusMessage,
   type HydrateMessage,
   type LeakVerdictItem,
+  type MarkersMessage,
   type ProcessRow,
   type SeriesDescriptor,
   type SystemSnapshot,
@@ -55,6 +57,8 @@ export class DashboardStore {
   alerts: readonly AlertItem[] = [];
   verdicts: readonly LeakVerdictItem[] = [];
   readonly inventories = new Map<string, HandleInventoryMessage>();
+  /** Inventory requests under way or failed, by process key (cleared when an inventory arrives). */
+  readonly inventoryStatus = new Map<string, Pick<HandleInventoryStatusMessage, 'state' | 'message'>>();
   features: HydrateMessage['features'] = { alerts: false, leakVerdicts: false, handleInventory: false };
   /** Bumped whenever rows or the catalog change. */
   structureVersion = 0;
@@ -108,6 +112,7 @@ export class DashboardStore {
       this.points.delete(key);
       this.latest.delete(key);
       this.inventories.delete(key);
+      this.inventoryStatus.delete(key);
       structureChanged = true;
     }
     for (const descriptor of message.newSeries) {
@@ -136,6 +141,16 @@ export class DashboardStore {
     this.trim();
     if (structureChanged) this.structureVersion++;
     return { structureChanged };
+  }
+
+  /** Adds new markers, moves those whose id the page has, removes the removed; keeps them sorted and bounded. */
+  applyMarkers(message: Pick<MarkersMessage, 'markers' | 'removed'>): void {
+    const byId = new Map(this.markers.map((m) => [m.id, m]));
+    for (const id of message.removed) byId.delete(id);
+    for (const marker of message.markers) byId.set(marker.id, marker);
+    const start = this.state.range === 'session' ? Number.NEGATIVE_INFINITY : this.now - TIME_RANGE_MS[this.state.range];
+    const markers = [...byId.values()].filter((m) => m.time >= start).sort((a, b) => a.time - b.time);
+    this.markers = markers.length > PROTOCOL_LIMITS.markers ? markers.slice(markers.length - PROTOCOL_LIMITS.markers) : markers;
   }
 
   /** The series a chart id holds, minus none (hidden ones are filtered by the view). */

@@ -150,11 +150,16 @@ export class DashboardView {
         this.schedule({ panels: true, data: true });
         return;
       case 'markers':
-        this.store.markers = [...this.store.markers, ...message.markers].sort((a, b) => a.time - b.time).slice(-2000);
+        this.store.applyMarkers(message);
         this.schedule({ data: true });
         return;
       case 'handleInventory':
         this.store.inventories.set(message.processKey, message);
+        this.store.inventoryStatus.delete(message.processKey);
+        this.schedule({ panels: true });
+        return;
+      case 'handleInventoryStatus':
+        this.store.inventoryStatus.set(message.processKey, { state: message.state, message: message.message });
         this.schedule({ panels: true });
         return;
     }

@@ -161,47 +161,87 @@ export class HandleInventoryPanel {
   }
 
   update(): void {
+    if (!this.store.features.handleInventory) {
+      this.body.replaceChildren(el('p', 'pv-empty', 'The handle and timer inventory is not available in this window.'));
+      return;
+    }
     const focus = this.store.state.focusKey;
-    const inventories = [...this.store.inventories.values()].filter((i) => focus === null || i.processKey === focus);
-    if (!inventories.length) {
+    const row = focus === null ? undefined : this.store.rows.get(focus);
+    if (!row) {
+      this.body.replaceChildren(el('p', 'pv-empty', 'Select a process in the table to inspect its live handles and timers, with the line that created each.'));
+      return;
+    }
+    if (!row.agent) {
       this.body.replaceChildren(
-        el(
-          'p',
-          'pv-empty',
-          this.store.features.handleInventory
-            ? 'No inventory taken yet for this process.'
-            : 'The handle and timer inventory comes from the Process Vitals Node agent, which this version does not include yet.',
-        ),
+        el('p', 'pv-empty', `${row.name} ${row.pid} has no Process Vitals agent: only Node programs started from a terminal, task or launch configuration of this window have one.`),
       );
       return;
     }
-    this.body.replaceChildren(...inventories.map((inventory) => this.renderInventory(inventory)));
+    const status = this.store.inventoryStatus.get(row.key);
+    const inventory = this.store.inventories.get(row.key);
+    const pending = status?.state === 'pending';
+    // A request to the agent (it turns handle tracking on for a moment): taken on demand, not per tick.
+    const inspect = button(inventory ? 'Inspect Again' : 'Inspect Handles', 'search', () => this.post({ v: 1, type: 'inspectHandles', processKey: row.key }));
+    inspect.classList.add('pv-inspect-handles');
+    if (pending) inspect.setAttribute('disabled', '');
+    const parts: HTMLElement[] = [inspect];
+    if (status) {
+      const p = el('p', status.state === 'failed' ? 'pv-error' : 'pv-muted', status.message);
+      p.setAttribute('role', 'status');
+      parts.push(p);
+    }
+    if (inventory) parts.push(this.renderInventory(inventory));
+    else if (!status) parts.push(el('p', 'pv-empty', `Inspect asks the agent of ${row.name} ${row.pid} which handles and timers keep it alive, and where each was created.`));
+    this.body.replaceChildren(...parts);
   }
 
   private renderInventory(inventory: HandleInventoryMessage): HTMLElement {
-    const row = this.store.rows.get(inventory.processKey);
     const container = el('div', 'pv-inventory');
-    container.append(el('h3', undefined, `${row ? `${row.name} ${row.pid}` : inventory.processKey}: ${inventory.items.length} handles at ${formatClock(inventory.takenAt)}`));
-    if (!inventory.trackedFromStart) {
-      container.append(el('p', 'pv-muted', 'Handles created before tracking began have no creation stack.'));
+    const total = inventory.items.reduce((n, item) => n + item.count, 0);
+    const untrackedTotal = Object.values(inventory.untracked).reduce((n, c) => n + c, 0);
+    container.append(el('h3', undefined, `${total + untrackedTotal} handles and timers at ${formatClock(inventory.takenAt)}${inventory.truncated ? ' (list cut at its size limit)' : ''}`));
+    if (untrackedTotal > 0 || !inventory.trackedFromStart) {
+      const untracked = Object.entries(inventory.untracked)
+        .map(([type, n]) => `${n} ${type}`)
+        .join(', ');
+      container.append(
+        el(
+          'p',
+          'pv-untracked',
+          untracked
+            ? `Created before tracking began, so without a creation stack: ${untracked}.`
+            : 'Tracking was not on from the start: handles created before this inventory have no creation stack.',
+        ),
+      );
+      if (inventory.note) container.append(el('p', 'pv-muted', inventory.note));
+    }
+    if (!inventory.items.length) {
+      container.append(el('p', 'pv-empty', untrackedTotal ? 'No handle with a known creation stack.' : 'No live handle or timer: nothing keeps the event loop alive.'));
+      return container;
     }
     const listElement = el('ul', 'pv-list');
     for (const item of inventory.items) {
       const li = el('li', 'pv-handle');
-      li.append(el('span', 'pv-alert-rule', item.type), el('span', 'pv-muted', ` ${item.ref ? 'ref' : 'unref'}${item.delayMs !== null ? `, every ${formatValue(item.delayMs, 'ms')}` : ''}`));
+      const ref = item.ref === null ? 'ref state unknown' : item.ref ? 'ref’d (keeps the process alive)' : 'unref’d';
+      const timer = item.delayMs !== null ? `, ${item.repeats ? 'every' : 'after'} ${formatValue(item.delayMs, 'ms')}` : '';
+      li.append(el('span', 'pv-alert-rule', `${item.count > 1 ? `${item.count} × ` : ''}${item.type}`), el('span', 'pv-muted', ` ${ref}${timer}`));
       if (!item.stack.length) li.append(el('p', 'pv-muted', 'No creation stack.'));
       const frames = el('ol', 'pv-stack');
+      frames.setAttribute('aria-label', `Creation stack of ${item.type}`);
       for (const frame of item.stack) {
         const f = el('li');
-        const where = frame.path ? `${frame.path}${frame.line !== null ? `:${frame.line}` : ''}${frame.column !== null ? `:${frame.column}` : ''}` : '<native>';
+        const where = frame.path ? `${frame.path}${frame.line !== null ? `:${frame.line}` : ''}${frame.column !== null ? `:${frame.column}` : ''}` : '<native or internal>';
+        const text = `${frame.functionName || '<anonymous>'} (${where})`;
         if (frame.path && frame.line !== null) {
-          const link = el('button', 'pv-link', `${frame.functionName || '<anonymous>'} (${where})`);
+          // A real button: focusable, Enter and Space open it, and screen readers announce it.
+          const link = el('button', 'pv-link', text);
           link.type = 'button';
+          link.title = `Open ${frame.path} at line ${frame.line}`;
           const { path, line, column } = { path: frame.path, line: frame.line, column: frame.column };
           link.addEventListener('click', () => this.post({ v: 1, type: 'openLocation', path, line, column }));
           f.append(link);
         } else {
-          f.textContent = `${frame.functionName || '<anonymous>'} (${where})`;
+          f.textContent = text;
         }
         frames.append(f);
       }

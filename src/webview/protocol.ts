@@ -95,8 +95,13 @@ export interface ProcessHistory {
   readonly series: Readonly<Record<string, { readonly values: readonly (number | null)[]; readonly maxima?: readonly (number | null)[] }>>;
 }
 
-/** A vertical marker on the charts. */
+/** Kinds of chart markers. */
+export const MARKER_KINDS = ['alert', 'leakOnset', 'majorGc'] as const;
+
+/** An event drawn on the charts at its time: an alert firing, a leak's estimated onset, a major GC. */
 export interface ChartMarker {
+  /** Stable per event, so a later message can move or remove it (a leak's onset estimate moves). */
+  readonly id: string;
   readonly time: number;
   readonly kind: 'alert' | 'leakOnset' | 'majorGc';
   /** The process it belongs to; null for machine-wide markers. */
@@ -149,12 +154,17 @@ export interface StackFrame {
   readonly column: number | null;
 }
 
-/** A live handle or timer of a process (agent). */
+/** Live handles or timers of a process that share a type and a creation stack (agent). */
 export interface HandleItem {
   readonly type: string;
-  readonly ref: boolean;
+  /** Whether it keeps the event loop alive; null when the agent cannot tell. */
+  readonly ref: boolean | null;
+  /** How many live resources share this type and stack. */
+  readonly count: number;
   /** Timer delay in ms, for timers. */
   readonly delayMs: number | null;
+  /** For timers: setInterval (true) or setTimeout (false); null for other handles. */
+  readonly repeats: boolean | null;
   /** Creation stack, user frames first; empty when the handle predates tracking. */
   readonly stack: readonly StackFrame[];
 }
@@ -226,11 +236,12 @@ export interface LeakVerdictsMessage {
   readonly verdicts: readonly LeakVerdictItem[];
 }
 
-/** Markers to add to the charts. */
+/** Markers to add, or to replace when the page has one of the same id, and ids to remove. */
 export interface MarkersMessage {
   readonly v: typeof PROTOCOL_VERSION;
   readonly type: 'markers';
   readonly markers: readonly ChartMarker[];
+  readonly removed: readonly string[];
 }
 
 /** The live handles and timers of one process (agent). */
@@ -242,6 +253,21 @@ export interface HandleInventoryMessage {
   /** Handles created before tracking began have no stack: the page says so when false. */
   readonly trackedFromStart: boolean;
   readonly items: readonly HandleItem[];
+  /** Live resources created before tracking began (no creation stack), counted by type. */
+  readonly untracked: Readonly<Record<string, number>>;
+  /** The agent's explanation for the user (why some have no stack, how to get them). */
+  readonly note: string;
+  /** True when the agent cut the list at its size limit. */
+  readonly truncated: boolean;
+}
+
+/** An inventory request that is under way or failed (the panel says which instead of staying empty). */
+export interface HandleInventoryStatusMessage {
+  readonly v: typeof PROTOCOL_VERSION;
+  readonly type: 'handleInventoryStatus';
+  readonly processKey: string;
+  readonly state: 'pending' | 'failed';
+  readonly message: string;
 }
 
 /** Every message the host posts to the page. */
@@ -252,7 +278,8 @@ export type ToWebviewMessage =
   | AlertsMessage
   | LeakVerdictsMessage
   | MarkersMessage
-  | HandleInventoryMessage;
+  | HandleInventoryMessage
+  | HandleInventoryStatusMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Page -> host
@@ -269,6 +296,8 @@ export type ToHostMessage =
   | { readonly v: typeof PROTOCOL_VERSION; readonly type: 'openLocation'; readonly path: string; readonly line: number; readonly column: number | null }
   | { readonly v: typeof PROTOCOL_VERSION; readonly type: 'alertAction'; readonly alertId: string; readonly action: 'acknowledge' | 'resolve' | 'diagnose' }
   | { readonly v: typeof PROTOCOL_VERSION; readonly type: 'diagnoseLeaks'; readonly processKey: string | null }
+  /** Asks the process's agent for its live handles and timers (answered by handleInventory). */
+  | { readonly v: typeof PROTOCOL_VERSION; readonly type: 'inspectHandles'; readonly processKey: string }
   | { readonly v: typeof PROTOCOL_VERSION; readonly type: 'cspViolation'; readonly directive: string; readonly blockedUri: string; readonly sourceFile: string }
   | { readonly v: typeof PROTOCOL_VERSION; readonly type: 'pageError'; readonly message: string };
 
@@ -402,8 +431,9 @@ function parseHistory(value: unknown, path: string): ProcessHistory {
 function parseMarker(value: unknown, path: string): ChartMarker {
   const o = record(value, path);
   return {
+    id: str(o.id, `${path}.id`, 200),
     time: num(o.time, `${path}.time`),
-    kind: oneOf(o.kind, `${path}.kind`, ['alert', 'leakOnset', 'majorGc'] as const),
+    kind: oneOf(o.kind, `${path}.kind`, MARKER_KINDS),
     processKey: nullable(o.processKey, `${path}.processKey`, (v, p) => str(v, p, 128)),
     label: str(o.label, `${path}.label`, 500),
   };
@@ -472,8 +502,10 @@ function parseHandle(value: unknown, path: string): HandleItem {
   const o = record(value, path);
   return {
     type: str(o.type, `${path}.type`, 200),
-    ref: bool(o.ref, `${path}.ref`),
+    ref: nullable(o.ref, `${path}.ref`, bool),
+    count: int(o.count, `${path}.count`, 1),
     delayMs: numberOrNull(o.delayMs, `${path}.delayMs`),
+    repeats: nullable(o.repeats, `${path}.repeats`, bool),
     stack: list(o.stack, `${path}.stack`, PROTOCOL_LIMITS.stackFrames, parseFrame),
   };
 }
@@ -546,7 +578,12 @@ export function parseToWebview(value: unknown): Parsed<ToWebviewMessage> {
       case 'leakVerdicts':
         return { v, type: 'leakVerdicts', verdicts: list(o.verdicts, 'verdicts', PROTOCOL_LIMITS.verdicts, parseVerdict) };
       case 'markers':
-        return { v, type: 'markers', markers: list(o.markers, 'markers', PROTOCOL_LIMITS.markers, parseMarker) };
+        return {
+          v,
+          type: 'markers',
+          markers: list(o.markers, 'markers', PROTOCOL_LIMITS.markers, parseMarker),
+          removed: list(o.removed, 'removed', PROTOCOL_LIMITS.markers, (x, p) => str(x, p, 200)),
+        };
       case 'handleInventory':
         return {
           v,
@@ -555,6 +592,17 @@ export function parseToWebview(value: unknown): Parsed<ToWebviewMessage> {
           takenAt: num(o.takenAt, 'takenAt'),
           trackedFromStart: bool(o.trackedFromStart, 'trackedFromStart'),
           items: list(o.items, 'items', PROTOCOL_LIMITS.inventoryItems, parseHandle),
+          untracked: keyedRecord(o.untracked, 'untracked', PROTOCOL_LIMITS.seriesKeys, (x, p) => int(x, p, 0)),
+          note: str(o.note, 'note', 1000),
+          truncated: bool(o.truncated, 'truncated'),
+        };
+      case 'handleInventoryStatus':
+        return {
+          v,
+          type: 'handleInventoryStatus',
+          processKey: str(o.processKey, 'processKey', 128),
+          state: oneOf(o.state, 'state', ['pending', 'failed'] as const),
+          message: str(o.message, 'message', 1000),
         };
       default:
         return fail('message.type', `unknown type ${JSON.stringify(String(o.type).slice(0, 40))}`);
@@ -602,6 +650,8 @@ export function parseToHost(value: unknown): Parsed<ToHostMessage> {
         };
       case 'diagnoseLeaks':
         return { v, type: 'diagnoseLeaks', processKey: nullable(o.processKey, 'processKey', (x, p) => str(x, p, 128)) };
+      case 'inspectHandles':
+        return { v, type: 'inspectHandles', processKey: str(o.processKey, 'processKey', 128) };
       case 'cspViolation':
         return {
           v,

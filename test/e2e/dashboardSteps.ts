@@ -2,8 +2,10 @@
  * End-to-end steps of the dashboard (issue 7), run by runE2E.ts after the tree and status bar steps:
  * a leaking and a healthy program run in a terminal, the dashboard opens from the command palette,
  * its charts fill with live points and its table lists both programs, no Content-Security-Policy
- * violation is reported (by the page, by the extension's log, or by Chromium's console), and the
- * dashboard is photographed in a light, a dark and a high-contrast theme.
+ * violation is reported (by the page, by the extension's log, or by Chromium's console), the handle
+ * inventory of the leaking program comes from its real agent, the charts mark its major GCs (and
+ * its leak onset and alert once the detector found them), and the dashboard is photographed in a
+ * light, a dark and a high-contrast theme.
  */
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -28,8 +30,11 @@ export interface DashboardStep {
 
 const screenshotsDir = path.join(repoRoot, 'test-results', 'screenshots');
 const browserLog = path.join(repoRoot, 'test-results', 'logs', 'e2e-browser.log');
-/** Both demo programs in one terminal: each is a child of the terminal's shell. */
-const PROGRAMS = 'node leaky-server.js & node healthy-server.js';
+/**
+ * Both demo programs in one terminal: each is a child of the terminal's shell. The leaking one's
+ * agent tracks handles from the start, so its inventory has creation stacks to open.
+ */
+const PROGRAMS = 'PROCESS_VITALS_AGENT_TRACK_HANDLES=1 node leaky-server.js & node healthy-server.js';
 /** Themes by id and by the label the Color Theme picker shows for them in VS Code 1.100. */
 const THEMES: readonly { name: string; id: string; label: string; bodyClass: string }[] = [
   { name: 'light', id: 'Default Light Modern', label: 'Light Modern', bodyClass: 'vscode-light' },
@@ -125,6 +130,60 @@ export const dashboardSteps: DashboardStep[] = [
       // Back to all processes for the screenshots.
       await frame.locator('vscode-button', { hasText: 'All Processes' }).click();
       await driver.waitFor(async () => (await frame.locator('.pv-focus').innerText()) === 'All processes', 'the dashboard shows all processes again');
+    },
+  },
+  {
+    title: "inspects the leaking program's handles and timers through its agent",
+    async run(state) {
+      const driver = required(state.driver, 'workbench');
+      const frame = dashboardFrame(state);
+      await frame.locator('vscode-table-row.pv-row', { hasText: 'leaky-server.js' }).first().click();
+      const panel = frame.locator('.pv-panel[aria-labelledby="pv-handles-heading"]');
+      const inspect = panel.locator('vscode-button.pv-inspect-handles');
+      await driver.waitVisible(inspect, 'the inventory panel offers Inspect Handles (the program has an agent)');
+      await inspect.click();
+      const inventory = await driver.waitVisible(panel.locator('.pv-inventory'), 'the agent answers with an inventory');
+      const text = await inventory.innerText();
+      // An HTTP server that calls itself every 100 ms holds at least its listening socket and a timer.
+      if (!/TCPServerWrap/.test(text)) throw new Error(`the inventory does not list the server socket:\n${text}`);
+      console.log(`[e2e] handle inventory: ${text.replace(/\s+/g, ' ').slice(0, 400)}`);
+      await panel.scrollIntoViewIfNeeded();
+      // The whole window: element screenshots inside the webview's nested frames come out offset.
+      const file = path.join(screenshotsDir, 'dashboard-handles.png');
+      await driver.page.screenshot({ path: file });
+      console.log(`[e2e] screenshot ${path.relative(repoRoot, file)}`);
+      // Tracked from the start: the server's creation frame is a link; Enter on it opens the source at its line.
+      const link = inventory.locator('button.pv-link', { hasText: 'leaky-server.js' }).first();
+      await driver.waitVisible(link, 'a creation frame in leaky-server.js is a link');
+      const line = Number(/leaky-server\.js:(\d+)/.exec(await link.innerText())?.[1]);
+      await link.focus();
+      await link.press('Enter');
+      const tab = driver.page.locator('.tabs-container .tab', { hasText: 'leaky-server.js' });
+      await driver.waitVisible(tab, 'leaky-server.js opens in an editor');
+      await driver.waitFor(async () => new RegExp(`Ln ${line},`).test(await driver.page.locator('.statusbar').innerText()), `the cursor is on line ${line}`);
+      await driver.runCommand('View: Close Editor');
+      await frame.locator('vscode-button', { hasText: 'All Processes' }).click();
+    },
+  },
+  {
+    title: 'draws markers (major GCs, and leak onsets and alerts once the leak is found) on the charts',
+    async run(state) {
+      const driver = required(state.driver, 'workbench');
+      const frame = dashboardFrame(state);
+      const memoryChart = frame.locator('.pv-chart[data-chart="rss"]');
+      // Charts off screen are not redrawn (nor their key refreshed): show this one.
+      await memoryChart.scrollIntoViewIfNeeded();
+      const key = memoryChart.locator('.pv-marker-key');
+      // The leaking program allocates ~65 KB/s: V8 runs major GCs within a minute or so.
+      await driver.waitFor(async () => /\d+ major GC/.test(await key.innerText().catch(() => '')), 'the memory chart marks the major GCs the agents report');
+      await driver.waitFor(async () => /Markers: .*major GC/.test((await memoryChart.locator('canvas').getAttribute('aria-label')) ?? ''), "the chart's accessible summary names the markers");
+      // When the leak detector or an alert already spoke, their markers must be there too.
+      const verdicts = await frame.locator('.pv-verdict').count();
+      const alerts = await frame.locator('.pv-alert').count();
+      const keyText = await key.innerText();
+      if (verdicts > 0 && !/leak onset/.test(keyText)) throw new Error(`a leak verdict is shown but the chart has no leak-onset marker (key: ${keyText})`);
+      if (alerts > 0 && !/alert/.test(keyText)) throw new Error(`an alert is shown but the chart has no alert marker (key: ${keyText})`);
+      console.log(`[e2e] memory chart markers: ${keyText.replace(/\s+/g, ' ')} (${verdicts} verdict(s), ${alerts} alert(s) shown)`);
     },
   },
   {

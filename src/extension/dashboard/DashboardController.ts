@@ -7,22 +7,42 @@ import * as vscode from 'vscode';
 import { SystemStatsSampler } from '../../monitor/processes/SystemStatsSampler';
 import { WebviewPanels, WorkspaceStateKeys } from '../contributions';
 import { DEFAULT_VIEW_STATE, parseViewStateOrUndefined, type DashboardViewState } from '../../webview/protocol';
+import { ChartMarkerLog } from './chartMarkers';
 import { DashboardPanel, dashboardWebviewOptions, type DashboardServices } from './DashboardPanel';
 
-/** What the controller needs; the system sampler is created here unless given. */
-export type DashboardControllerServices = Omit<DashboardServices, 'sampleSystem'> & { readonly sampleSystem?: DashboardServices['sampleSystem'] };
+/** What the controller needs; the system sampler and the marker log are created here unless given. */
+export type DashboardControllerServices = Omit<DashboardServices, 'sampleSystem' | 'markers'> & { readonly sampleSystem?: DashboardServices['sampleSystem'] };
 
 /** The dashboard's single instance and its serializer. */
 export class DashboardController implements vscode.Disposable, vscode.WebviewPanelSerializer {
   private current: DashboardPanel | undefined;
   private readonly services: DashboardServices;
   private readonly subscriptions: vscode.Disposable[] = [];
+  /**
+   * Kept whether or not a dashboard is open (a map update per agent report), so a dashboard opened
+   * later shows the major GCs and alerts of the history it hydrates.
+   */
+  private readonly markerLog = new ChartMarkerLog();
 
   constructor(services: DashboardControllerServices) {
     // One sampler for every panel: it keeps the previous CPU reading, so CPU% is a true difference.
     const sampler = new SystemStatsSampler({ diskPath: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd() });
-    this.services = { ...services, sampleSystem: services.sampleSystem ?? (() => sampler.sample()) };
-    this.subscriptions.push(vscode.window.registerWebviewPanelSerializer(WebviewPanels.dashboard, this));
+    const log = this.markerLog;
+    this.services = {
+      ...services,
+      sampleSystem: services.sampleSystem ?? (() => sampler.sample()),
+      markers: (processKeys, fromTime) => log.markers(processKeys, fromTime, services.leakVerdicts),
+    };
+    this.subscriptions.push(
+      vscode.window.registerWebviewPanelSerializer(WebviewPanels.dashboard, this),
+      services.monitor.onDidAgentReport((event) => log.observeAgentReport(event.process.key, event.threadId, event.report)),
+      services.monitor.onDidExit(() => log.retainProcesses(new Set(services.processes().map((p) => p.key)))),
+    );
+    const alerts = services.alerts;
+    if (alerts) {
+      log.observeAlerts(alerts.active());
+      this.subscriptions.push(alerts.onDidChange(() => log.observeAlerts(alerts.active())));
+    }
   }
 
   /** Opens the dashboard, or brings it forward; focusKey picks a process (null: all; undefined: keep). */

@@ -6,6 +6,7 @@
  */
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import type { HandleReport } from '../../agent/agentProtocol';
 import type { Alert } from '../../monitor/alerts/AlertEngine';
 import type { LeakVerdict } from '../../monitor/leaks/LeakVerdict';
 import type { Monitor } from '../../monitor/Monitor';
@@ -14,13 +15,17 @@ import { Commands, WorkspaceStateKeys } from '../contributions';
 import {
   PROTOCOL_LIMITS,
   PROTOCOL_VERSION,
+  TIME_RANGE_MS,
   parseToHost,
+  type ChartMarker,
   type DashboardViewState,
   type SystemSnapshot,
   type ToHostMessage,
   type ToWebviewMessage,
 } from '../../webview/protocol';
+import { MarkerDeltaBuilder } from './chartMarkers';
 import { buildHydration, snapshotOf, TickDeltaBuilder, type DashboardProcess } from './dashboardData';
+import { inventoryMessageOf, OpenableLocations } from './handleInventory';
 import { buildCsv, buildRecording, exportFileName } from './dashboardExport';
 import { dashboardHtml } from './dashboardHtml';
 
@@ -31,7 +36,7 @@ const SYSTEM_STATS_FIRST_DELTA_MS = 1_000;
 
 /** What a panel needs from the extension. */
 export interface DashboardServices {
-  readonly monitor: Pick<Monitor, 'interval' | 'onDidSample'>;
+  readonly monitor: Pick<Monitor, 'interval' | 'onDidSample' | 'onDidAgentReport' | 'onDidExit'>;
   /** The processes the dashboard shows (the watched ones, minus terminal shells, as in the status bar). */
   readonly processes: () => readonly DashboardProcess[];
   readonly log: vscode.LogOutputChannel;
@@ -45,6 +50,10 @@ export interface DashboardServices {
   readonly alerts?: DashboardAlertSource;
   /** The leak detector's verdicts of a process (absent: the page says verdicts are unavailable). */
   readonly leakVerdicts?: (processKey: string) => readonly LeakVerdict[];
+  /** The live handles and timers of a process with an agent, on request (absent: the panel says it is unavailable). */
+  readonly inspectHandles?: (pid: number) => Promise<{ readonly report: HandleReport; readonly trackedFromStart: boolean }>;
+  /** Chart markers (alerts, leak onsets, major GCs) of these processes at or after fromTime, oldest first. */
+  readonly markers?: (processKeys: Iterable<string>, fromTime: number) => ChartMarker[];
 }
 
 /** Where the dashboard gets alerts from (the AlertCenter). */
@@ -70,6 +79,11 @@ export class DashboardPanel implements vscode.Disposable {
   private state: DashboardViewState;
   private pageReady = false;
   private readonly deltas = new TickDeltaBuilder();
+  private readonly markerDeltas = new MarkerDeltaBuilder();
+  /** Source files of the inventories this page was sent: the only ones it may ask to open. */
+  private readonly openable = new OpenableLocations();
+  /** Processes whose handle inventory is being taken (one request per process at a time). */
+  private readonly inspecting = new Set<string>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private systemTimer: NodeJS.Timeout | undefined;
   private lastSystem: SystemSnapshot | null = null;
@@ -98,7 +112,14 @@ export class DashboardPanel implements vscode.Disposable {
       webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
       services.monitor.onDidSample((batch) => this.onTick(batch.time)),
     );
-    if (services.alerts) this.subscriptions.push(services.alerts.onDidChange(() => this.postAlerts()));
+    if (services.alerts) {
+      this.subscriptions.push(
+        services.alerts.onDidChange(() => {
+          this.postAlerts();
+          this.postMarkers();
+        }),
+      );
+    }
     webview.html = this.html();
   }
 
@@ -137,6 +158,7 @@ export class DashboardPanel implements vscode.Disposable {
     const origins = this.services.originsOf();
     const now = Date.now();
     const sessionStart = Math.min(now, ...processes.map((p) => p.firstSeen ?? p.info.startTime));
+    const markers = this.services.markers?.(processes.map((p) => p.key), this.rangeStart(now)) ?? [];
     const message = buildHydration({
       processes,
       originOf: (key) => origins.get(key) ?? null,
@@ -144,17 +166,31 @@ export class DashboardPanel implements vscode.Disposable {
       now,
       intervalMs: this.services.monitor.interval,
       sessionStart,
-      markers: [],
+      markers,
       system: this.lastSystem,
-      // The handle inventory comes with "Why Is It Still Running?"; the page says so.
-      features: { alerts: !!this.services.alerts, leakVerdicts: !!this.services.leakVerdicts, handleInventory: false },
+      features: { alerts: !!this.services.alerts, leakVerdicts: !!this.services.leakVerdicts, handleInventory: !!this.services.inspectHandles },
     });
     this.deltas.reset(message);
+    this.markerDeltas.reset(message.markers);
     this.post(message);
     // A fresh page knows nothing: send alerts and verdicts whether or not they changed.
     this.lastVerdictsKey = '';
     this.postAlerts();
     this.postVerdicts();
+  }
+
+  /** The oldest time the page shows for its range. */
+  private rangeStart(now: number): number {
+    return this.state.range === 'session' ? Number.NEGATIVE_INFINITY : now - TIME_RANGE_MS[this.state.range];
+  }
+
+  /** Sends markers that appeared, moved or went away since the page last heard (ticks and alert changes). */
+  private postMarkers(): void {
+    const markersOf = this.services.markers;
+    if (!markersOf || !this.pageReady || !this.panel.visible || this.state.paused) return;
+    const fromTime = this.rangeStart(Date.now());
+    const delta = this.markerDeltas.build(markersOf(this.services.processes().map((p) => p.key), fromTime), fromTime);
+    if (delta) this.post({ v: PROTOCOL_VERSION, type: 'markers', markers: delta.markers.slice(-PROTOCOL_LIMITS.markers), removed: delta.removed.slice(0, PROTOCOL_LIMITS.markers) });
   }
 
   /** Sends the open alerts (on hydration and whenever they change). */
@@ -193,6 +229,7 @@ export class DashboardPanel implements vscode.Disposable {
     const origins = this.services.originsOf();
     this.post(this.deltas.build(time, this.services.processes(), (key) => origins.get(key) ?? null));
     this.postVerdicts();
+    this.postMarkers();
   }
 
   private pageGone(): void {
@@ -271,6 +308,8 @@ export class DashboardPanel implements vscode.Disposable {
         return this.savePng(message.chartTitle, message.dataUrl);
       case 'openLocation':
         return this.openLocation(message.path, message.line, message.column);
+      case 'inspectHandles':
+        return this.inspectHandles(message.processKey);
       case 'alertAction': {
         // The page only names an alert; the host acts on the one it knows by that id, if still open.
         const alert = this.services.alerts?.active().find((a) => a.id === message.alertId);
@@ -358,17 +397,50 @@ export class DashboardPanel implements vscode.Disposable {
     void vscode.window.showInformationMessage(`Process Vitals: saved ${what} to ${vscode.workspace.asRelativePath(target)}.`);
   }
 
+  /** Asks the process's agent for its handles and timers and sends them, saying so while it runs or when it fails. */
+  private async inspectHandles(processKey: string): Promise<void> {
+    const inspect = this.services.inspectHandles;
+    const target = this.processByKey(processKey);
+    const status = (state: 'pending' | 'failed', message: string) => this.post({ v: PROTOCOL_VERSION, type: 'handleInventoryStatus', processKey, state, message });
+    if (!inspect || !target) {
+      status('failed', target ? 'This version cannot take a handle inventory.' : 'That process is no longer watched.');
+      return;
+    }
+    if (this.inspecting.has(processKey)) return;
+    this.inspecting.add(processKey);
+    status('pending', `Asking the agent of PID ${target.info.pid} for its handles and timers…`);
+    try {
+      const { report, trackedFromStart } = await inspect(target.info.pid);
+      const message = inventoryMessageOf(processKey, report, trackedFromStart, Date.now());
+      this.openable.addInventory(message);
+      this.post(message);
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      this.services.log.warn(`Dashboard: handle inventory of PID ${target.info.pid} failed: ${text}`);
+      status('failed', `The handle inventory failed: ${text}`.slice(0, 1000));
+    } finally {
+      this.inspecting.delete(processKey);
+    }
+  }
+
+  /**
+   * Opens a creation frame's source at its line. Only paths the host listed in an inventory it sent
+   * to this page, and only existing files: the page's messages are untrusted.
+   */
   private async openLocation(path: string, line: number, column: number | null): Promise<void> {
-    // Stacks from the agent carry absolute paths or file: URLs; anything else is not a local source.
-    let uri: vscode.Uri;
-    if (path.startsWith('file:')) uri = vscode.Uri.parse(path, true);
-    else if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) uri = vscode.Uri.file(path);
-    else {
-      this.reportOnce(`open:${path}`, `Dashboard: cannot open ${path}: not a file path`);
+    if (!this.openable.allows(path)) {
+      this.reportOnce(`open:${path}`, `Dashboard: refused to open ${path}: not a source file of a handle inventory`);
+      return;
+    }
+    const uri = vscode.Uri.file(path);
+    const stat = await Promise.resolve(vscode.workspace.fs.stat(uri)).catch(() => undefined);
+    if (!stat || (stat.type & vscode.FileType.File) === 0) {
+      void vscode.window.showInformationMessage(`Process Vitals: ${path} does not exist any more.`);
       return;
     }
     const position = new vscode.Position(line - 1, (column ?? 1) - 1);
-    await vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position), preview: true });
+    // Beside the dashboard: it stays visible (a hidden page is discarded and loses its inventory).
+    await vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position), preview: true, viewColumn: vscode.ViewColumn.Beside });
   }
 
   private reportOnce(key: string, text: string, level: 'warn' | 'error' = 'warn'): void {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import { AGENT_TRACK_HANDLES_ENV, type CostEstimate } from '../../agent/agentProtocol';
+import { AGENT_TRACK_HANDLES_ENV, type CostEstimate, type HandleReport } from '../../agent/agentProtocol';
 import type { AgentServer } from '../../monitor/agents/AgentServer';
 import type { LeakWatch } from '../../monitor/leaks/LeakWatch';
 import { DiagnosisCancelledError, DiagnosisRefusedError, LeakDiagnosis } from '../../monitor/diagnosis/LeakDiagnosis';
@@ -154,22 +154,16 @@ export class DiagnosisCommands {
     const target = await this.agentTarget(processKey, 'Why Is It Still Running?');
     if (!target) return;
     const pid = target.process.info.pid;
-    let startedTracking = false;
     try {
-      const hello = target.agents.get(pid)?.hello;
-      if (!hello?.trackingHandlesFromStart) {
-        await target.agents.startHandleTracking(pid);
-        startedTracking = true;
-      }
-      const report = await target.agents.reportHandles(pid);
+      const { report, trackedFromStart } = await this.reportHandles(pid);
       // A file, not an untitled document: the preview resolves the creation-line links relative to it.
       const folder = join(this.options.storageDir, 'answers');
       mkdirSync(folder, { recursive: true });
-      const answer = join(folder, `still-running-${target.process.info.pid}.md`);
+      const answer = join(folder, `still-running-${pid}.md`);
       writeFileSync(answer, renderStillRunningMarkdown(target.label, pid, report, relativeSourceLinks(folder)), { mode: 0o600 });
       await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(answer));
       const untracked = Object.values(report.untracked).reduce((n, c) => n + c, 0);
-      if (untracked && !hello?.trackingHandlesFromStart) {
+      if (untracked && !trackedFromStart) {
         // Not awaited: the answer is open; restarting is an offer.
         void vscode.window
           .showInformationMessage(`${untracked} handle(s) of PID ${pid} have no creation line: they were created before tracking began.`, RESTART_WITH_TRACKING)
@@ -177,9 +171,25 @@ export class DiagnosisCommands {
       }
     } catch (error) {
       void vscode.window.showErrorMessage(`Why Is It Still Running? failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /**
+   * The live handles and timers of a process with an agent (Why Is It Still Running? and the
+   * dashboard's inventory). When the agent was not tracking from the start, tracking is on only for
+   * the request, so the handles that exist already come back without a creation stack.
+   */
+  async reportHandles(pid: number): Promise<{ readonly report: HandleReport; readonly trackedFromStart: boolean }> {
+    const agents = this.options.agents();
+    const connection = agents?.get(pid);
+    if (!agents || !connection) throw new Error(`PID ${pid} has no Process Vitals agent: start it again from a terminal of this window (with processVitals.agent.enabled on).`);
+    const trackedFromStart = connection.hello.trackingHandlesFromStart;
+    if (!trackedFromStart) await agents.startHandleTracking(pid);
+    try {
+      return { report: await agents.reportHandles(pid), trackedFromStart };
     } finally {
       // Tracking captures a stack per async resource: it is too costly to leave on.
-      if (startedTracking) await target.agents.stopHandleTracking(pid).catch(() => undefined);
+      if (!trackedFromStart) await agents.stopHandleTracking(pid).catch(() => undefined);
     }
   }
 

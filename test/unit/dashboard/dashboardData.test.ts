@@ -79,6 +79,14 @@ describe('roundForWire', () => {
 });
 
 describe('buildHydration', () => {
+  it('carries the markers of the range only, and they validate', () => {
+    const now = T0 + 600_000;
+    const marker = (id: string, time: number) => ({ id, time, kind: 'majorGc' as const, processKey: `10@${T0}`, label: id });
+    const message = buildHydration(input([processWith(10, ['cpuPercent', 'rssBytes'], 601)], { now, markers: [marker('old', now - 301_000), marker('in', now - 299_000)] }));
+    assert.deepEqual(message.markers.map((m) => m.id), ['in']);
+    assert.ok(parseToWebview(message).ok);
+  });
+
   it('sends the range downsampled to at most ~200 points per series with maxima, and validates', () => {
     const p = processWith(10, ['cpuPercent', 'rssBytes'], 601);
     const message = buildHydration(input([p], { state: { range: '15m', focusKey: null, paused: false, hiddenSeries: [] } }));

@@ -14,12 +14,14 @@ const hydrate = {
   catalog: [{ key: 'cpuPercent', label: 'CPU', unit: 'percent', chart: 'cpu', chartTitle: 'CPU', agentOnly: false }],
   processes: [row],
   history: [{ key: '1@2', times: [1, 2], series: { cpuPercent: { values: [1, null] } } }],
-  markers: [{ time: 1, kind: 'majorGc', processKey: null, label: 'GC' }],
+  markers: [{ id: 'gc:1', time: 1, kind: 'majorGc', processKey: null, label: 'GC' }],
   system: null,
   features: { alerts: false, leakVerdicts: false, handleInventory: false },
 };
 const tick = { v, type: 'tick', time: 5, appeared: [row], changed: [], exited: ['3@4'], newSeries: [], samples: [{ key: '1@2', time: 5, values: { cpuPercent: 3, rssBytes: null } }] };
 const png = 'data:image/png;base64,iVBORw0KGgo=';
+const handleItem = { type: 'Timeout', ref: true, count: 2, delayMs: 1000, repeats: true, stack: [{ functionName: 'f', path: '/a.js', line: 3, column: 1 }] };
+const inventory = { v, type: 'handleInventory', processKey: '1@2', takenAt: 1, trackedFromStart: false, items: [handleItem, { ...handleItem, ref: null, delayMs: null, repeats: null, stack: [] }], untracked: { TCPServerWrap: 1 }, note: 'n', truncated: false };
 
 describe('dashboard protocol: messages to the page', () => {
   const valid: [string, unknown][] = [
@@ -28,11 +30,12 @@ describe('dashboard protocol: messages to the page', () => {
     ['system', { v, type: 'system', system: { time: 1, cpuPercent: null, cpuCount: 2, memory: { totalBytes: 2, usedBytes: 1 }, loadAverage: [1, 2, 3], disk: null } }],
     ['alerts', { v, type: 'alerts', alerts: [{ id: 'a', processKey: '1@2', rule: 'cpu', severity: 'warning', state: 'firing', message: 'busy', since: 1 }] }],
     ['leakVerdicts', { v, type: 'leakVerdicts', verdicts: [{ processKey: '1@2', kind: 'heap', ratePerSecond: 1000, confidence: 0.9, onset: null, secondsToLimit: 60 }] }],
-    ['markers', { v, type: 'markers', markers: [{ time: 1, kind: 'alert', processKey: '1@2', label: 'x' }] }],
+    ['markers', { v, type: 'markers', markers: [{ id: 'alert:a', time: 1, kind: 'alert', processKey: '1@2', label: 'x' }], removed: ['gc:1'] }],
     [
       'handleInventory',
-      { v, type: 'handleInventory', processKey: '1@2', takenAt: 1, trackedFromStart: false, items: [{ type: 'Timeout', ref: true, delayMs: 1000, stack: [{ functionName: 'f', path: '/a.js', line: 3, column: 1 }] }] },
+      inventory,
     ],
+    ['handleInventoryStatus', { v, type: 'handleInventoryStatus', processKey: '1@2', state: 'failed', message: 'agent gone' }],
   ];
   for (const [name, message] of valid) {
     it(`accepts a well-formed ${name}`, () => {
@@ -59,8 +62,23 @@ describe('dashboard protocol: messages to the page', () => {
     ['an unknown range', { ...hydrate, state: { ...state, range: '2d' } }, /range: expected one of/],
     ['a confidence above 1', { v, type: 'leakVerdicts', verdicts: [{ processKey: 'k', kind: 'heap', ratePerSecond: 1, confidence: 2, onset: null, secondsToLimit: null }] }, /confidence/],
     ['two load averages', { v, type: 'system', system: { time: 1, cpuPercent: 1, cpuCount: 1, memory: null, loadAverage: [1, 2], disk: null } }, /three load averages/],
-    ['a stack frame line of 0', { v, type: 'handleInventory', processKey: 'k', takenAt: 1, trackedFromStart: true, items: [{ type: 'T', ref: true, delayMs: null, stack: [{ functionName: 'f', path: '/a', line: 0, column: null }] }] }, /line: expected an integer >= 1/],
+    ['a stack frame line of 0', { ...inventory, items: [{ ...handleItem, stack: [{ functionName: 'f', path: '/a', line: 0, column: null }] }] }, /line: expected an integer >= 1/],
+    ['a handle count of 0', { ...inventory, items: [{ ...handleItem, count: 0 }] }, /count: expected an integer >= 1/],
+    ['a ref state that is a string', { ...inventory, items: [{ ...handleItem, ref: 'yes' }] }, /ref: expected a boolean/],
+    ['an inventory without untracked counts', { ...inventory, untracked: undefined }, /untracked: expected an object/],
+    ['negative untracked counts', { ...inventory, untracked: { Timeout: -1 } }, /untracked\.Timeout: expected an integer >= 0/],
+    ['a __proto__ untracked type', { ...inventory, untracked: JSON.parse('{"__proto__": 1}') }, /bad key/],
+    ['too many stack frames', { ...inventory, items: [{ ...handleItem, stack: new Array(PROTOCOL_LIMITS.stackFrames + 1).fill(handleItem.stack[0]) }] }, /array longer than/],
+    ['an unknown inventory state', { v, type: 'handleInventoryStatus', processKey: 'k', state: 'done', message: '' }, /state: expected one of/],
     ['an oversized string', { ...tick, exited: ['x'.repeat(200)] }, /longer than/],
+    ['a marker without an id', { v, type: 'markers', markers: [{ time: 1, kind: 'alert', processKey: null, label: 'x' }], removed: [] }, /markers\[0\]\.id: expected a string/],
+    ['a marker of an unknown kind', { v, type: 'markers', markers: [{ id: 'm', time: 1, kind: 'deploy', processKey: null, label: 'x' }], removed: [] }, /kind: expected one of/],
+    ['a marker at an infinite time', { v, type: 'markers', markers: [{ id: 'm', time: Infinity, kind: 'alert', processKey: null, label: 'x' }], removed: [] }, /time: expected a finite number/],
+    ['a markers message without removed', { v, type: 'markers', markers: [] }, /removed: expected an array/],
+    ['removed ids that are not strings', { v, type: 'markers', markers: [], removed: [{ id: 'm' }] }, /removed\[0\]: expected a string/],
+    ['too many markers', { v, type: 'markers', markers: new Array(PROTOCOL_LIMITS.markers + 1).fill({ id: 'm', time: 1, kind: 'alert', processKey: null, label: 'x' }), removed: [] }, /array longer than/],
+    ['a marker label of 10 KB', { v, type: 'markers', markers: [{ id: 'm', time: 1, kind: 'alert', processKey: null, label: 'x'.repeat(10_000) }], removed: [] }, /longer than/],
+    ['hydration markers without ids', { ...hydrate, markers: [{ time: 1, kind: 'majorGc', processKey: null, label: 'GC' }] }, /markers\[0\]\.id/],
   ];
   for (const [name, message, error] of invalid) {
     it(`rejects ${name}`, () => {
@@ -91,6 +109,7 @@ describe('dashboard protocol: messages to the host', () => {
     { v, type: 'openLocation', path: '/src/a.js', line: 3, column: null },
     { v, type: 'alertAction', alertId: 'a', action: 'acknowledge' },
     { v, type: 'diagnoseLeaks', processKey: null },
+    { v, type: 'inspectHandles', processKey: '1@2' },
     { v, type: 'cspViolation', directive: 'style-src', blockedUri: 'inline', sourceFile: '' },
     { v, type: 'pageError', message: 'boom' },
   ];
@@ -113,6 +132,10 @@ describe('dashboard protocol: messages to the host', () => {
     ['an unknown alert action', { v, type: 'alertAction', alertId: 'a', action: 'delete' }, /action/],
     ['a non-boolean pause', { v, type: 'setPaused', paused: 'yes' }, /boolean/],
     ['an array', [], /expected an object/],
+    ['an inventory request for all processes', { v, type: 'inspectHandles', processKey: null }, /processKey: expected a string/],
+    ['an inventory request with a 10 KB key', { v, type: 'inspectHandles', processKey: 'k'.repeat(10_000) }, /longer than/],
+    ['a location with a path of 5 KB', { v, type: 'openLocation', path: `/${'a'.repeat(5000)}`, line: 1, column: null }, /longer than/],
+    ['a location with a column of 0', { v, type: 'openLocation', path: '/a', line: 1, column: 0 }, /column/],
   ];
   for (const [name, message, error] of invalid) {
     it(`rejects ${name}`, () => {
