@@ -225,7 +225,9 @@ export class HandleInventoryPanel {
       const ref = item.ref === null ? 'ref state unknown' : item.ref ? 'ref’d (keeps the process alive)' : 'unref’d';
       const timer = item.delayMs !== null ? `, ${item.repeats ? 'every' : 'after'} ${formatValue(item.delayMs, 'ms')}` : '';
       li.append(el('span', 'pv-alert-rule', `${item.count > 1 ? `${item.count} × ` : ''}${item.type}`), el('span', 'pv-muted', ` ${ref}${timer}`));
-      if (!item.stack.length) li.append(el('p', 'pv-muted', 'No creation stack.'));
+      // Tracked, yet no frame of the program: Node made it a tick later (a listening server's handle,
+      // its connection-checking interval), so only Node's own frames were on the stack.
+      if (!item.stack.length) li.append(el('p', 'pv-muted', 'Created inside Node: no frame of the program in its creation stack.'));
       const frames = el('ol', 'pv-stack');
       frames.setAttribute('aria-label', `Creation stack of ${item.type}`);
       for (const frame of item.stack) {
