@@ -10,25 +10,9 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
-import type { ScratchDir } from '../harness/ScratchDir';
-import type { WorkbenchBrowser } from '../harness/WorkbenchBrowser';
 import { repoRoot } from '../harness/vscodeServerScript';
+import { required, screenshotsDir, type E2EStep, type E2EStepState } from './e2eStep';
 import type { WorkbenchDriver } from './WorkbenchDriver';
-
-/** What the dashboard steps need of the run's state (runE2E.ts's E2EState has it). */
-export interface DashboardStepState {
-  scratch?: ScratchDir;
-  browser?: WorkbenchBrowser;
-  driver?: WorkbenchDriver;
-}
-
-/** A step, as runE2E.ts runs them. */
-export interface DashboardStep {
-  readonly title: string;
-  run(state: DashboardStepState): Promise<void>;
-}
-
-const screenshotsDir = path.join(repoRoot, 'test-results', 'screenshots');
 const browserLog = path.join(repoRoot, 'test-results', 'logs', 'e2e-browser.log');
 /**
  * Both demo programs in one terminal: each is a child of the terminal's shell. The leaking one's
@@ -42,13 +26,8 @@ const THEMES: readonly { name: string; id: string; label: string; bodyClass: str
   { name: 'high-contrast', id: 'Default High Contrast', label: 'Dark High Contrast', bodyClass: 'vscode-high-contrast' },
 ];
 
-function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`${what} is not available (an earlier step failed)`);
-  return value;
-}
-
 /** The dashboard page inside VS Code's webview frames (outer host frame, then the content frame). */
-function dashboardFrame(state: DashboardStepState): FrameLocator {
+function dashboardFrame(state: E2EStepState): FrameLocator {
   return required(state.driver, 'workbench').page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
 }
 
@@ -90,7 +69,7 @@ async function runInAnotherTerminal(driver: WorkbenchDriver, commandLine: string
 let consoleLinesBefore = 0;
 
 /** The dashboard's end-to-end steps. */
-export const dashboardSteps: DashboardStep[] = [
+export const dashboardSteps: E2EStep[] = [
   {
     title: 'opens the dashboard while a leaking and a healthy program run, and fills it with live data',
     async run(state) {

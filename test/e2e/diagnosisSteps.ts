@@ -6,22 +6,8 @@
  */
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
-import type { WorkbenchBrowser } from '../harness/WorkbenchBrowser';
-import { repoRoot } from '../harness/vscodeServerScript';
+import { required, screenshotsDir, type E2EStep } from './e2eStep';
 import type { WorkbenchDriver } from './WorkbenchDriver';
-
-/** What these steps need of the run's state (runE2E.ts's E2EState has it). */
-export interface DiagnosisStepState {
-  browser?: WorkbenchBrowser;
-  driver?: WorkbenchDriver;
-}
-
-export interface DiagnosisStep {
-  readonly title: string;
-  run(state: DiagnosisStepState): Promise<void>;
-}
-
-const screenshotsDir = path.join(repoRoot, 'test-results', 'screenshots');
 /** The fixture workspace's program that should have exited (test/fixtures/workspace/keeps-running.js). */
 const PROGRAM_FILE = 'keeps-running.js';
 /** Its forgotten interval's line: the one creation line the answer must link to. */
@@ -32,11 +18,6 @@ const PROGRAM = `node ${PROGRAM_FILE}`;
 const RESTARTED_TERMINAL = `${PROGRAM_FILE} (handle tracking)`;
 /** The editor's cursor position in the status bar (VS Code's own status entry). */
 const CURSOR_POSITION = '[id="status.editor.selection"]';
-
-function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`${what} is not available (an earlier step failed)`);
-  return value;
-}
 
 /** The first frame of the page (webview content frames included) in which `selector` matches. */
 async function frameWith(driver: WorkbenchDriver, selector: string, step: string): Promise<Frame> {
@@ -99,7 +80,7 @@ async function expectProfileViewer(driver: WorkbenchDriver, tabTitle: RegExp, co
   console.log(`[e2e] screenshot test-results/screenshots/${shot}.png`);
 }
 
-export const diagnosisSteps: readonly DiagnosisStep[] = [
+export const diagnosisSteps: readonly E2EStep[] = [
   {
     title: 'offers to restart a program whose handles predate tracking, and restarts it with tracking in a new terminal',
     async run(state) {

@@ -20,6 +20,7 @@ import { dashboardSteps } from './dashboardSteps';
 import { diagnosisSteps } from './diagnosisSteps';
 import { checkVsix, packageVsix } from './VsixPackage';
 import { WorkbenchDriver, selectors } from './WorkbenchDriver';
+import { required, screenshotsDir, type E2EStep, type E2EStepState } from './e2eStep';
 
 const DEFAULT_TIME_LIMIT_MS = 8 * 60_000;
 const EXTENSION_ID = 'process-vitals.process-vitals';
@@ -35,32 +36,19 @@ const LAUNCH = 'pv-test-launch';
 const PROGRAM = `node -e "setInterval(() => {}, 1000)"`;
 
 const resultsDir = path.join(repoRoot, 'test-results');
-const screenshotsDir = path.join(resultsDir, 'screenshots');
 const logsDir = path.join(resultsDir, 'logs');
 
 /** Shared state of the run, built up step by step. */
-interface E2EState {
+interface E2EState extends E2EStepState {
   vs?: VsCodeServerScript;
-  scratch?: ScratchDir;
   vsix?: string;
   extensionsDir?: string;
   server?: ServerProcess;
-  browser?: WorkbenchBrowser;
-  driver?: WorkbenchDriver;
   /** Errors the workbench logged that name the extension (its views, commands or webviews). */
   workbenchErrors: string[];
 }
 
-/** One user-visible behaviour the run checks. Steps run in order; the first failure stops the run. */
-interface Step {
-  readonly title: string;
-  run(state: E2EState): Promise<void>;
-}
-
-function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`${what} is not available (an earlier step failed)`);
-  return value;
-}
+type Step = E2EStep<E2EState>;
 
 async function screenshot(state: E2EState, name: string, selector?: string): Promise<string> {
   const page = required(state.browser, 'browser').page;
