@@ -4,6 +4,7 @@
  * source at that line and column, and a heap snapshot and a CPU profile taken through the agent
  * open in VS Code's own viewers (the built-in js-profile-table extension's custom editors).
  */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { required, screenshotsDir, type E2EStep } from './e2eStep';
@@ -12,8 +13,8 @@ import type { WorkbenchDriver } from './WorkbenchDriver';
 const PROGRAM_FILE = 'keeps-running.js';
 /** Its forgotten interval's line: the one creation line the answer must link to. */
 const INTERVAL_LINE = 10;
-/** Started plainly: its handles predate tracking until "Restart with Handle Tracking" starts it again. */
-const PROGRAM = `node ${PROGRAM_FILE}`;
+/** Started with a variable of its own (which the restart must keep) and without tracking: its handles predate tracking until "Restart with Handle Tracking" starts it again. */
+const PROGRAM = `PV_E2E_MARK=kept node ${PROGRAM_FILE}`;
 /** The restarted program's terminal (DiagnosisCommands.restartWithTracking names it). */
 const RESTARTED_TERMINAL = `${PROGRAM_FILE} (handle tracking)`;
 /** The editor's cursor position in the status bar (VS Code's own status entry). */
@@ -108,6 +109,11 @@ export const diagnosisSteps: readonly E2EStep[] = [
       }, `the old process (PID ${oldPid}) leaves the tree`);
       const newPid = await waitForAgentRow(driver, 'the restarted program\'s agent reports');
       console.log(`[e2e] restarted PID ${oldPid} as PID ${newPid}: ${(await newRow.getAttribute('aria-label'))?.split('\n')[0]}`);
+      // Same machine: the restarted process's own environment shows what it was started with.
+      const environ = readFileSync(`/proc/${newPid}/environ`, 'utf8').split('\0');
+      for (const expected of ['PV_E2E_MARK=kept', 'PROCESS_VITALS_AGENT_TRACK_HANDLES=1']) {
+        if (!environ.includes(expected)) throw new Error(`the restarted process lacks ${expected}`);
+      }
     },
   },
   {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { AGENT_TRACK_HANDLES_ENV, type CostEstimate, type HandleReport } from '../../agent/agentProtocol';
@@ -8,6 +8,7 @@ import { DiagnosisCancelledError, DiagnosisRefusedError, LeakDiagnosis } from '.
 import type { DiagnosisReport } from '../../monitor/diagnosis/DiagnosisReport';
 import { SNAPSHOT_SECRETS_WARNING, formatBytes, relativeSourceLinks, writeDiagnosisReport } from '../../monitor/diagnosis/renderDiagnosisMarkdown';
 import { renderStillRunningMarkdown } from '../../monitor/diagnosis/renderStillRunning';
+import { readProcessEnvironment } from '../../monitor/processes/processEnvironment';
 import type { Monitor, WatchedProcess } from '../../monitor/Monitor';
 import { formatBytes as formatMemory, shortenCommand } from '../format';
 import type { ProcessTerminator } from '../ProcessTerminator';
@@ -16,6 +17,8 @@ import type { ProcessTerminator } from '../ProcessTerminator';
 const DEFAULT_OBSERVE_SECONDS = 30;
 /** Seconds a "Take CPU Profile" records. */
 const CPU_PROFILE_SECONDS = 10;
+/** "Why Is It Still Running?" answers kept in storage (one per PID asked about; they name files of the program). */
+const ANSWERS_KEPT = 10;
 /** The offer, where creation stacks are missing because tracking began late. */
 const RESTART_WITH_TRACKING = 'Restart with Handle Tracking';
 
@@ -161,6 +164,7 @@ export class DiagnosisCommands {
       mkdirSync(folder, { recursive: true });
       const answer = join(folder, `still-running-${pid}.md`);
       writeFileSync(answer, renderStillRunningMarkdown(target.label, pid, report, relativeSourceLinks(folder)), { mode: 0o600 });
+      keepNewest(folder, /^still-running-\d+\.md$/, ANSWERS_KEPT);
       await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(answer));
       const untracked = Object.values(report.untracked).reduce((n, c) => n + c, 0);
       if (untracked && !trackedFromStart) {
@@ -197,8 +201,8 @@ export class DiagnosisCommands {
    * Ends an agent-enabled Node process and runs it again, as the same node binary with the same
    * arguments and working directory, in a new terminal with handle tracking on from the start, so
    * that every handle and timer gets its creation stack. The program runs as the terminal's own
-   * process (no shell), so its arguments need no quoting on any platform; its environment is this
-   * window's, which the dialog says.
+   * process (no shell), so its arguments need no quoting on any platform; its environment is the one
+   * it was started with where that can be read (Linux), else this window's, which the dialog says.
    */
   async restartWithTracking(pid: number): Promise<void> {
     const agents = this.options.agents();
@@ -209,6 +213,8 @@ export class DiagnosisCommands {
       return;
     }
     const [node, ...args] = [hello.argv[0], ...hello.execArgv, ...hello.argv.slice(1)];
+    // Read before it ends: the variables it was started with (Linux), so PORT=... and the like survive.
+    const originalEnv = readProcessEnvironment(pid);
     const commandLine = [node, ...args].map((a) => (/^[\w./:=@+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
     const ok = await vscode.window.showWarningMessage(
       `Restart PID ${pid} with handle tracking?`,
@@ -216,7 +222,10 @@ export class DiagnosisCommands {
         modal: true,
         detail:
           `Process Vitals ends it (SIGTERM) and runs it again in a new terminal, in ${hello.cwd}, with ${AGENT_TRACK_HANDLES_ENV}=1:\n\n${shortenCommand(commandLine, 400)}\n\n` +
-          'It gets this window\'s environment, not the one it was started with. Tracking costs a stack capture per handle and timer created.',
+          (originalEnv
+            ? 'It gets the environment it was started with. '
+            : 'It gets this window\'s environment: the one it was started with cannot be read on this platform. ') +
+          'Tracking costs a stack capture per handle and timer created.',
       },
       'Restart',
     );
@@ -231,7 +240,8 @@ export class DiagnosisCommands {
       shellPath: node,
       shellArgs: args,
       cwd: hello.cwd,
-      env: { [AGENT_TRACK_HANDLES_ENV]: '1' },
+      // Added to the window's environment (VS Code merges them); the agent's own variables come fresh from this window.
+      env: { ...originalEnv, [AGENT_TRACK_HANDLES_ENV]: '1' },
     });
     terminal.show();
     this.options.log.info(`Audit: restarted PID ${pid} with handle tracking in a new terminal: ${commandLine}`);
@@ -323,5 +333,18 @@ export class DiagnosisCommands {
     const written = writeDiagnosisReport(report, target);
     this.options.log.info(`Leak report exported to ${target}`);
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(written.markdown));
+  }
+}
+
+/** Deletes all but the `keep` newest files of a folder whose names match. */
+function keepNewest(folder: string, name: RegExp, keep: number): void {
+  try {
+    const files = readdirSync(folder)
+      .filter((f) => name.test(f))
+      .map((f) => ({ path: join(folder, f), mtime: statSync(join(folder, f)).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const old of files.slice(keep)) rmSync(old.path, { force: true });
+  } catch {
+    // Housekeeping only: a file that vanished or cannot be read is left to the next call.
   }
 }
