@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { flatten, killQuietly, nodeCommandWritingPid, ticksUntil, vitalsApi, waitForFile } from './vitalsTestSupport';
+import { agentInjected, flatten, killQuietly, nodeCommandWritingPid, ticksUntil, vitalsApi, waitForFile } from './vitalsTestSupport';
 
 describe('The Node agent in a real VS Code', function () {
   this.timeout(120_000);
@@ -23,11 +23,12 @@ describe('The Node agent in a real VS Code', function () {
 
   it('is injected into new terminals of a trusted workspace', async () => {
     const vitals = await vitalsApi();
-    await ticksUntil(vitals, () => vitals.getAgentInjectionState() === 'injected', 20);
+    await agentInjected(vitals);
   });
 
   it('reports a node program typed into a new terminal within its first second', async () => {
     const vitals = await vitalsApi();
+    await agentInjected(vitals);
     const pidFile = join(scratch, 'agent-terminal.pid');
     const oneSecond = join(scratch, 'agent-terminal.1s');
     const terminal = vscode.window.createTerminal({ name: 'pv-agent', cwd: scratch });

@@ -37,6 +37,20 @@ export function ticksUntil(vitals: ProcessVitalsApi, condition: () => boolean, m
   });
 }
 
+/**
+ * Resolves once the agent's environment is in place for new terminals. Activation starts the agent
+ * server asynchronously, and a terminal created before that has no agent (VS Code then shows its
+ * relaunch hint): a test that needs the agent must not race it. Polled, since nothing may be
+ * watched yet (so no monitor ticks).
+ */
+export async function agentInjected(vitals: ProcessVitalsApi): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (vitals.getAgentInjectionState() === 'injected') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`agent injection state is still ${vitals.getAgentInjectionState()}`);
+}
+
 /** Polls for a file a test program writes once it has started (its PID, usually). */
 export async function waitForFile(path: string, what: string): Promise<string> {
   for (let i = 0; i < 600; i++) {
