@@ -6,12 +6,8 @@
  */
 import { TIME_RANGE_MS, type TimeRange } from '../../webview/protocol';
 import type { DashboardProcess } from './dashboardData';
+import { RECORDING_FORMAT, RECORDING_VERSION, type RecordingHeader, type RecordingSeries } from '../../monitor/recording/recordingFormat';
 import { compareSeriesKeys, describeSeries } from './seriesCatalog';
-
-/** The recording format's name and version (its header line says both). */
-export const RECORDING_FORMAT = 'process-vitals-recording';
-/** Bumped on incompatible changes; readers ignore unknown line types and fields. */
-export const RECORDING_VERSION = 1;
 
 /** Samples of one process over a window: times (ms since the epoch) with each series' values. */
 interface ExportSlice {
@@ -121,12 +117,13 @@ export function buildRecording(input: RecordingInput): string {
   const slice = sliceOf(p, keys, fromTime);
   const recentStart = keys.length ? p.history.recent(keys[0]!, fromTime).times[0] ?? Number.POSITIVE_INFINITY : Number.POSITIVE_INFINITY;
   const startTime = slice.times.length ? slice.times[0]! : input.now;
-  const series: Record<string, { unit: string; label: string; source: 'os' | 'agent' }> = {};
+  const series: Record<string, RecordingSeries> = {};
   for (const key of keys) {
     const d = describeSeries(key);
     series[key] = { unit: d.unit, label: d.label, source: d.agentOnly ? 'agent' : 'os' };
   }
-  const header = {
+  // Typed as the format's header, so this writer and the engine's Recorder cannot drift apart.
+  const header: RecordingHeader = {
     type: 'header',
     format: RECORDING_FORMAT,
     version: RECORDING_VERSION,

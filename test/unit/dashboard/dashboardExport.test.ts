@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { SampleHistory } from '../../../src/monitor/series/SampleHistory';
-import { buildCsv, buildRecording, exportFileName, RECORDING_FORMAT, RECORDING_VERSION } from '../../../src/extension/dashboard/dashboardExport';
+import { buildCsv, buildRecording, exportFileName } from '../../../src/extension/dashboard/dashboardExport';
+import { RECORDING_FORMAT, RECORDING_VERSION } from '../../../src/monitor/recording/recordingFormat';
 import type { DashboardProcess } from '../../../src/extension/dashboard/dashboardData';
 
 const T0 = Date.UTC(2025, 0, 31, 10, 0, 0);
