@@ -13,6 +13,8 @@ export const selectors = {
   workbench: '.monaco-workbench',
   quickInput: '.quick-input-widget',
   quickInputBox: '.quick-input-widget .quick-input-box input',
+  /** Every row of the open quick input's list. */
+  quickInputRows: '.quick-input-widget .quick-input-list .monaco-list-row',
   /**
    * A quick input row whose label is exactly this text (fuzzy matching may rank another row first).
    * The row's aria-label is the label, followed by ", <keybinding>" or ", <description>" when it has one.
@@ -37,6 +39,13 @@ export const selectors = {
   statusbarItem: (entryId: string) => `[id="${entryId}"]`,
   /** Entries of the open context menu (filter by label with a locator). */
   contextMenuItems: '.context-view .monaco-menu .action-menu-item',
+  /** Editor tabs, and the active one. */
+  editorTabs: '.tabs-container .tab',
+  activeEditorTab: '.tabs-container .tab.active',
+  /** Buttons of notification toasts (filter by label with a locator). */
+  notificationButtons: '.notifications-toasts .monaco-button',
+  /** The editor's cursor position entry of the status bar ("Ln 10, Col 19"). */
+  cursorPosition: '[id="workbench.parts.statusbar"] [id="status.editor.selection"]',
   /** The modal dialog and one of its buttons, by label. */
   dialog: '.monaco-dialog-box',
   dialogButton: (label: string) => `.monaco-dialog-box .dialog-buttons a.monaco-button:text-is("${label}")`,
@@ -94,6 +103,22 @@ export class WorkbenchDriver {
     // The same widget is reused for the command's own picker: wait until it shows the new list.
     await this.waitFor(async () => !((await this.page.locator(selectors.quickInputBox).inputValue()).startsWith('>')), `"${title}" opens its picker`);
     await this.pickQuickInput(label, title);
+  }
+
+  /**
+   * Runs a command that opens a picker, types `filter` into it (pickers may match on descriptions
+   * and details, not only labels) and picks the first row whose text contains it; logs what the
+   * picker offered before filtering.
+   */
+  async runCommandAndPickMatching(title: string, filter: string): Promise<void> {
+    await this.chooseCommand(title);
+    const input = this.page.locator(selectors.quickInputBox);
+    await this.waitFor(async () => !(await input.inputValue()).startsWith('>'), `"${title}" opens its picker`);
+    const rows = this.page.locator(selectors.quickInputRows);
+    await this.waitVisible(rows, `"${title}" lists its choices`);
+    console.log(`[e2e] "${title}" offers: ${(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).join(' | ')}`);
+    await input.fill(filter);
+    await (await this.waitVisible(rows.filter({ hasText: filter }), `"${title}" offers ${filter}`)).click();
   }
 
   /** Opens a new integrated terminal and types a command line into it. */

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { required, screenshotsDir, type E2EStep } from './e2eStep';
-import type { WorkbenchDriver } from './WorkbenchDriver';
+import { selectors, type WorkbenchDriver } from './WorkbenchDriver';
 /** The fixture workspace's program that should have exited (test/fixtures/workspace/keeps-running.js). */
 const PROGRAM_FILE = 'keeps-running.js';
 /** Its forgotten interval's line: the one creation line the answer must link to. */
@@ -17,8 +17,6 @@ const INTERVAL_LINE = 10;
 const PROGRAM = `PV_E2E_MARK=kept node ${PROGRAM_FILE}`;
 /** The restarted program's terminal (DiagnosisCommands.restartWithTracking names it). */
 const RESTARTED_TERMINAL = `${PROGRAM_FILE} (handle tracking)`;
-/** The editor's cursor position in the status bar (VS Code's own status entry). */
-const CURSOR_POSITION = '[id="status.editor.selection"]';
 
 /** The first frame of the page (webview content frames included) in which `selector` matches. */
 async function frameWith(driver: WorkbenchDriver, selector: string, step: string): Promise<Frame> {
@@ -39,7 +37,7 @@ async function frameWith(driver: WorkbenchDriver, selector: string, step: string
  * Waits for a tree row of the fixture program whose agent has reported (the pickers of agent commands list only such processes); returns the row's PID.
  */
 async function waitForAgentRow(driver: WorkbenchDriver, step: string): Promise<string> {
-  const rows = driver.page.locator('[role="tree"][aria-label="Processes"] .monaco-list-row').filter({ hasText: PROGRAM_FILE });
+  const rows = driver.page.locator(selectors.treeRows('Processes')).filter({ hasText: PROGRAM_FILE });
   let pid: string | undefined;
   await driver.waitFor(async () => {
     // A row's aria-label is its tooltip: it names the PID, and the agent once it has reported.
@@ -50,28 +48,10 @@ async function waitForAgentRow(driver: WorkbenchDriver, step: string): Promise<s
   return required(pid, step);
 }
 
-/** Runs a Process Vitals command that asks for a process, and picks the fixture program by its command line. */
-async function runOnProgram(driver: WorkbenchDriver, title: string): Promise<void> {
-  const page = driver.page;
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
-  const input = await driver.waitVisible(page.locator('.quick-input-widget .quick-input-box input'), `command palette opens for "${title}"`);
-  await input.fill(`>${title}`);
-  await (await driver.waitVisible(page.locator(`.quick-input-widget .quick-input-list .monaco-list-row[aria-label^=${JSON.stringify(title)}]`), `palette offers "${title}"`)).click();
-  await driver.waitFor(async () => !(await input.inputValue()).startsWith('>'), `"${title}" opens its process picker`);
-  const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
-  await driver.waitVisible(rows, `"${title}" lists processes`);
-  console.log(`[e2e] "${title}" offers: ${(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).join(' | ')}`);
-  // The picker matches on each process's command line (its detail): only the fixture program has this one.
-  await input.fill(PROGRAM_FILE);
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ hasText: PROGRAM_FILE });
-  await (await driver.waitVisible(row, `"${title}" offers ${PROGRAM_FILE}`)).click();
-}
-
 /** Waits for an editor tab whose title matches and for the js-profile-table viewer to render in it. */
 async function expectProfileViewer(driver: WorkbenchDriver, tabTitle: RegExp, columnHeader: string, shot: string): Promise<void> {
   const page = driver.page;
-  const tab = page.locator('.tabs-container .tab').filter({ hasText: tabTitle });
+  const tab = page.locator(selectors.editorTabs).filter({ hasText: tabTitle });
   await driver.waitVisible(tab, `an editor tab ${tabTitle} opens`);
   // The built-in viewer is a custom editor (a webview): its table header names the column.
   const frame = await frameWith(driver, `text=${columnHeader}`, `the built-in viewer shows its "${columnHeader}" column`);
@@ -92,18 +72,18 @@ export const diagnosisSteps: readonly E2EStep[] = [
       await driver.runCommand('View: Show Process Vitals');
       await driver.waitForTreeRow('Processes', PROGRAM_FILE, `${PROGRAM_FILE} appears in the Processes tree`);
       const oldPid = await waitForAgentRow(driver, `${PROGRAM_FILE}'s agent reports`);
-      await runOnProgram(driver, 'Process Vitals: Why Is It Still Running?');
+      await driver.runCommandAndPickMatching('Process Vitals: Why Is It Still Running?', PROGRAM_FILE);
       await frameWith(driver, 'text=Created before tracking began', 'the answer says which handles predate tracking');
-      const offer = page.locator('.notifications-toasts .monaco-button').filter({ hasText: 'Restart with Handle Tracking' });
+      const offer = page.locator(selectors.notificationButtons).filter({ hasText: 'Restart with Handle Tracking' });
       await (await driver.waitVisible(offer, 'a notification offers "Restart with Handle Tracking"')).click();
-      const restart = page.locator('.monaco-dialog-box .dialog-buttons a.monaco-button:text-is("Restart")');
+      const restart = page.locator(selectors.dialogButton('Restart'));
       await driver.waitVisible(restart, 'the restart dialog states what it will do');
-      console.log(`[e2e] restart dialog: ${(await page.locator('.monaco-dialog-box').first().innerText()).replace(/\s+/g, ' ')}`);
+      console.log(`[e2e] restart dialog: ${(await page.locator(selectors.dialog).first().innerText()).replace(/\s+/g, ' ')}`);
       await page.screenshot({ path: path.join(screenshotsDir, 'restart-with-tracking.png') });
       await restart.first().click();
       const newRow = await driver.waitForTreeRow('Processes', `Terminal: ${RESTARTED_TERMINAL}`, 'the restarted program gets its own terminal in the tree');
       await driver.waitFor(async () => {
-        const rows = page.locator('[role="tree"][aria-label="Processes"] .monaco-list-row').filter({ hasText: PROGRAM_FILE });
+        const rows = page.locator(selectors.treeRows('Processes')).filter({ hasText: PROGRAM_FILE });
         const labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
         return !labels.some((l) => l.includes(`PID ${oldPid} `));
       }, `the old process (PID ${oldPid}) leaves the tree`);
@@ -122,7 +102,7 @@ export const diagnosisSteps: readonly E2EStep[] = [
       const driver = required(state.driver, 'workbench');
       const page = driver.page;
       await driver.runCommand('View: Close All Editors');
-      await runOnProgram(driver, 'Process Vitals: Why Is It Still Running?');
+      await driver.runCommandAndPickMatching('Process Vitals: Why Is It Still Running?', PROGRAM_FILE);
 
       const link = `a[href*="${PROGRAM_FILE}"]:text-is("${PROGRAM_FILE}:${INTERVAL_LINE}")`;
       const preview = await frameWith(driver, link, `the answer links the interval's creation line ${PROGRAM_FILE}:${INTERVAL_LINE}`);
@@ -135,8 +115,8 @@ export const diagnosisSteps: readonly E2EStep[] = [
       await page.screenshot({ path: path.join(screenshotsDir, 'why-still-running.png') });
 
       await preview.locator(link).first().click();
-      await driver.waitVisible(page.locator('.tabs-container .tab.active').filter({ hasText: PROGRAM_FILE }), `${PROGRAM_FILE} opens in an editor`);
-      const position = page.locator(`${'[id="workbench.parts.statusbar"]'} ${CURSOR_POSITION}`);
+      await driver.waitVisible(page.locator(selectors.activeEditorTab).filter({ hasText: PROGRAM_FILE }), `${PROGRAM_FILE} opens in an editor`);
+      const position = page.locator(selectors.cursorPosition);
       await driver.waitFor(async () => new RegExp(`Ln ${line}, Col ${column}\\b`).test(await position.innerText().catch(() => '')), `the cursor is at Ln ${line}, Col ${column}`);
       console.log(`[e2e] link ${href.replace(/^.*\//, '')} opened ${PROGRAM_FILE} at "${(await position.innerText()).trim()}"`);
     },
@@ -146,10 +126,10 @@ export const diagnosisSteps: readonly E2EStep[] = [
     async run(state) {
       const driver = required(state.driver, 'workbench');
       await driver.runCommand('View: Close All Editors');
-      await runOnProgram(driver, 'Process Vitals: Take Heap Snapshot');
+      await driver.runCommandAndPickMatching('Process Vitals: Take Heap Snapshot', PROGRAM_FILE);
       await expectProfileViewer(driver, /\.heapsnapshot/, 'Retained Size', 'heap-snapshot-viewer');
       await driver.runCommand('View: Close All Editors');
-      await runOnProgram(driver, 'Process Vitals: Take CPU Profile');
+      await driver.runCommandAndPickMatching('Process Vitals: Take CPU Profile', PROGRAM_FILE);
       await expectProfileViewer(driver, /\.cpuprofile/, 'Self Time', 'cpu-profile-viewer');
       await driver.runCommand('View: Close All Editors');
     },
