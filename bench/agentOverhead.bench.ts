@@ -45,16 +45,10 @@ const CLOCK_TICKS_PER_SECOND = 100;
 /** Requests of the two counted server runs (instructions per request = difference / (N2 - N1)). */
 const COUNTED_REQUESTS = [1000, 5000] as const;
 
+/** The hello world; with a request count as its argument it exits once it has served that many (for instruction counts). */
 const SERVER_PROGRAM = `
 const http = require('http');
-const server = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('hello world'); });
-server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
-`;
-
-/** The hello world, exiting once it has served the number of requests in its argument (for instruction counts). */
-const COUNTED_SERVER_PROGRAM = `
-const http = require('http');
-const limit = Number(process.argv[2]);
+const limit = Number(process.argv[2] ?? 0);
 let served = 0;
 const server = http.createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain' });
@@ -63,7 +57,6 @@ const server = http.createServer((req, res) => {
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
 `;
-
 /** Sends exactly the given number of requests over keep-alive connections, loopback only. */
 const COUNTED_LOAD_PROGRAM = `
 const http = require('http');
@@ -327,7 +320,6 @@ export async function run(): Promise<BenchResult> {
     writeFileSync(join(dir, 'load.js'), LOAD_PROGRAM);
     writeFileSync(join(dir, 'idle.js'), IDLE_PROGRAM);
     writeFileSync(join(dir, 'gc.js'), GC_PROGRAM);
-    writeFileSync(join(dir, 'counted-server.js'), COUNTED_SERVER_PROGRAM);
     writeFileSync(join(dir, 'counted-load.js'), COUNTED_LOAD_PROGRAM);
     writeFileSync(join(dir, 'empty.js'), '');
     writeFileSync(join(dir, 'lives400.js'), LIVES_400_MS);
@@ -401,7 +393,7 @@ export async function run(): Promise<BenchResult> {
       const gcRun = (mode: string) => ({ args: [join(dir, 'gc.js'), mode, String(GC_PROGRAM_OBJECTS)], env: dormant });
       // The load generator runs natively: only the server is counted.
       const servedRun = (env: NodeJS.ProcessEnv, requests: number) => ({
-        args: [join(dir, 'counted-server.js'), String(requests)],
+        args: [join(dir, 'server.js'), String(requests)],
         env,
         drive: (line: string) => {
           const { port } = JSON.parse(line) as { port: number };
