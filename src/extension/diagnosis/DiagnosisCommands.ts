@@ -1,10 +1,11 @@
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { AGENT_TRACK_HANDLES_ENV, type CostEstimate, type HandleReport } from '../../agent/agentProtocol';
 import type { AgentServer } from '../../monitor/agents/AgentServer';
 import type { LeakWatch } from '../../monitor/leaks/LeakWatch';
 import { DiagnosisCancelledError, DiagnosisRefusedError, LeakDiagnosis } from '../../monitor/diagnosis/LeakDiagnosis';
+import { keepNewestFiles } from '../../monitor/diagnosis/DiagnosisStorage';
 import type { DiagnosisReport } from '../../monitor/diagnosis/DiagnosisReport';
 import { SNAPSHOT_SECRETS_WARNING, formatBytes, relativeSourceLinks, writeDiagnosisReport } from '../../monitor/diagnosis/renderDiagnosisMarkdown';
 import { renderStillRunningMarkdown } from '../../monitor/diagnosis/renderStillRunning';
@@ -164,7 +165,7 @@ export class DiagnosisCommands {
       mkdirSync(folder, { recursive: true });
       const answer = join(folder, `still-running-${pid}.md`);
       writeFileSync(answer, renderStillRunningMarkdown(target.label, pid, report, relativeSourceLinks(folder)), { mode: 0o600 });
-      keepNewest(folder, /^still-running-\d+\.md$/, ANSWERS_KEPT);
+      keepNewestFiles(folder, /^still-running-\d+\.md$/, ANSWERS_KEPT);
       await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(answer));
       const untracked = Object.values(report.untracked).reduce((n, c) => n + c, 0);
       if (untracked && !trackedFromStart) {
@@ -296,6 +297,9 @@ export class DiagnosisCommands {
         take((estimate) => progress.report({ message: estimate.note })),
       );
       this.options.log.info(`${title} written to ${file}`);
+      // Captures are as large as diagnoses: the same setting bounds how many of each kind are kept.
+      const extension = extname(file);
+      for (const removed of keepNewestFiles(dirname(file), new RegExp(`\\${extension}$`), this.options.keepDiagnoses())) this.options.log.info(`Removed an older capture: ${removed}`);
       await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
     } catch (error) {
       void vscode.window.showErrorMessage(`${title} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -333,18 +337,5 @@ export class DiagnosisCommands {
     const written = writeDiagnosisReport(report, target);
     this.options.log.info(`Leak report exported to ${target}`);
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(written.markdown));
-  }
-}
-
-/** Deletes all but the `keep` newest files of a folder whose names match. */
-function keepNewest(folder: string, name: RegExp, keep: number): void {
-  try {
-    const files = readdirSync(folder)
-      .filter((f) => name.test(f))
-      .map((f) => ({ path: join(folder, f), mtime: statSync(join(folder, f)).mtimeMs }))
-      .sort((a, b) => b.mtime - a.mtime);
-    for (const old of files.slice(keep)) rmSync(old.path, { force: true });
-  } catch {
-    // Housekeeping only: a file that vanished or cannot be read is left to the next call.
   }
 }

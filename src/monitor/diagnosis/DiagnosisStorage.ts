@@ -75,6 +75,31 @@ export class DiagnosisStorage {
   }
 }
 
+/**
+ * Deletes all but the `keep` newest files (by modification time) of a folder whose names match;
+ * returns the files removed. Housekeeping: a file that vanished or cannot be read is left alone.
+ */
+export function keepNewestFiles(folder: string, name: RegExp, keep: number): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(folder).filter((f) => name.test(f));
+  } catch {
+    return [];
+  }
+  const files: { path: string; mtime: number }[] = [];
+  for (const f of names) {
+    try {
+      files.push({ path: join(folder, f), mtime: statSync(join(folder, f)).mtimeMs });
+    } catch {
+      // Removed meanwhile.
+    }
+  }
+  files.sort((a, b) => b.mtime - a.mtime || b.path.localeCompare(a.path));
+  const removed = files.slice(Math.max(0, keep)).map((f) => f.path);
+  for (const file of removed) rmSync(file, { force: true });
+  return removed;
+}
+
 /** Removes a folder and everything in it; missing is fine. */
 export function remove(folder: string): void {
   rmSync(folder, { recursive: true, force: true });

@@ -1,12 +1,12 @@
 /** The pure parts of Diagnose Leaks: allocation sites, handles, memory maps, trends, cost, storage, the verdict and the Markdown. */
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarizeAllocations, type HeapProfileNode } from '../../../src/monitor/diagnosis/allocationSites';
 import { estimateDiagnosisCost } from '../../../src/monitor/diagnosis/diagnosisCost';
 import type { DiagnosisReport, LeakedObjectGroup } from '../../../src/monitor/diagnosis/DiagnosisReport';
-import { DiagnosisStorage } from '../../../src/monitor/diagnosis/DiagnosisStorage';
+import { DiagnosisStorage, keepNewestFiles } from '../../../src/monitor/diagnosis/DiagnosisStorage';
 import { decideVerdict } from '../../../src/monitor/diagnosis/diagnosisVerdict';
 import { growingHandleTypes, summarizeHandles } from '../../../src/monitor/diagnosis/handleEvidence';
 import { newIds } from '../../../src/monitor/diagnosis/heapGraphAnalysis';
@@ -296,5 +296,24 @@ describe('source links in Markdown', () => {
     assert.ok(markdown.includes('**TCPSERVERWRAP**, created inside Node'), markdown);
     assert.ok(!markdown.includes('unref.js'), 'an unref\'d timer does not keep it running');
     assert.match(markdown, /Created before tracking began, so without a creation line: 2 FSReqCallback\./);
+  });
+});
+
+describe('keepNewestFiles', () => {
+  it('keeps the newest matching files by modification time and leaves other files alone', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pv-keep-'));
+    try {
+      ['a', 'b', 'c', 'd'].forEach((name, i) => {
+        writeFileSync(join(folder, `${name}.heapsnapshot`), name);
+        utimesSync(join(folder, `${name}.heapsnapshot`), 1000 + i, 1000 + i);
+      });
+      writeFileSync(join(folder, 'other.cpuprofile'), 'x');
+      const removed = keepNewestFiles(folder, /\.heapsnapshot$/, 2).map((f) => f.slice(folder.length + 1));
+      assert.deepEqual(removed.sort(), ['a.heapsnapshot', 'b.heapsnapshot']);
+      assert.deepEqual(readdirSync(folder).sort(), ['c.heapsnapshot', 'd.heapsnapshot', 'other.cpuprofile']);
+      assert.deepEqual(keepNewestFiles(join(folder, 'missing'), /x/, 1), []);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
