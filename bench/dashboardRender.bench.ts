@@ -262,6 +262,8 @@ async function runScenario(scenario: Scenario, origin: string): Promise<{ p50: n
       tickBytes.push(Buffer.byteLength(JSON.stringify(tick)));
       const { receive, render } = await deliver(page, tick);
       if (u >= WARM_UP_UPDATES) updateMs.push(receive + render);
+      // PV_BENCH_SERIES=1 prints every measured update (total/receive ms), to tell drift from spikes.
+      if (process.env.PV_BENCH_SERIES && u >= WARM_UP_UPDATES) process.stdout.write(`${(receive + render).toFixed(1)}/${receive.toFixed(1)} `);
     }
     if (cdp) {
       printProfile((await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile });

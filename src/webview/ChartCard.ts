@@ -7,12 +7,13 @@
 import { Chart, LinearScale, LineElement, PointElement, Tooltip, type ChartDataset, type Plugin, type TooltipItem } from 'chart.js';
 import type { ChartPoint, DashboardStore } from './DashboardStore';
 import { formatClock, formatValue } from './formatValue';
-import { lineIndexAt, type LineRange } from './lineRanges';
+import { concatenateLines, lineIndexAt } from './lineRanges';
 import { MultiLineController, type MultiLineDatasetExtension } from './MultiLineController';
+import { UniformLinearScale } from './UniformLinearScale';
 import { MARKER_KINDS, type ChartMarker, type SeriesDescriptor, type SeriesUnit } from './protocol';
 import type { ChartTheme } from './themeColors';
 
-Chart.register(MultiLineController, LineElement, PointElement, LinearScale, Tooltip);
+Chart.register(MultiLineController, LineElement, PointElement, LinearScale, UniformLinearScale, Tooltip);
 
 /** Dash patterns that tell apart series of one chart when colours stand for processes. */
 const DASHES: readonly number[][] = [[], [6, 3], [2, 2], [8, 3, 2, 3]];
@@ -73,8 +74,8 @@ function markerPlugin(card: ChartCard): Plugin<'multiLine'> {
           if (kind === 'majorGc') {
             ctx.moveTo(px, chartArea.bottom - GC_GLYPH_PX);
             ctx.lineTo(px + GC_GLYPH_PX / 2, chartArea.bottom);
+            // No closePath: fill() closes every subpath itself, and the call costs as much as the lines.
             ctx.lineTo(px - GC_GLYPH_PX / 2, chartArea.bottom);
-            ctx.closePath();
           } else {
             ctx.moveTo(px, chartArea.top);
             ctx.lineTo(px, chartArea.bottom);
@@ -180,14 +181,14 @@ export class ChartCard {
         elements: { point: { radius: 0, hoverRadius: 3, hitRadius: 4 }, line: { borderWidth: 1.5, tension: 0 } },
         scales: {
           x: {
-            type: 'linear',
+            type: 'uniformLinear',
             // No auto-skipping (it measures every label on every update): xStepFor already keeps
             // the labels to six at most, and maxTicksLimit keeps the y axis to five.
             ticks: { maxRotation: 0, autoSkip: false, callback: (value) => formatClock(Number(value), this.spanMs() < 600_000) },
             grid: { drawTicks: false },
           },
           y: {
-            type: 'linear',
+            type: 'uniformLinear',
             beginAtZero: true,
             ticks: { maxTicksLimit: 5, autoSkip: false, callback: (value) => formatValue(Number(value), this.unit) },
           },
@@ -219,7 +220,8 @@ export class ChartCard {
       const scale = options.scales![axis]!;
       scale.ticks!.color = theme.mutedForeground;
       scale.grid!.color = theme.grid;
-      scale.border = { color: theme.grid };
+      // The axis line is drawn by UniformLinearScale with the grid, in its colour.
+      scale.border = { display: false };
     }
     const tooltip = options.plugins!.tooltip!;
     tooltip.backgroundColor = theme.tooltipBackground;
@@ -245,7 +247,7 @@ export class ChartCard {
     x.min = start;
     x.max = this.store.now;
     (x.ticks as { stepSize?: number }).stepSize = xStepFor(this.store.now - start);
-    this.syncLineData();
+    this.syncLineData(start, this.store.now);
     this.chart.update('none');
     const points = this.pointCount();
     this.element.dataset.points = String(points);
@@ -290,18 +292,13 @@ export class ChartCard {
    * Copies the lines' current points into the dataset (the store appends, folds and trims them in
    * place). The same array is rewritten by index: chart.js intercepts push and splice on a dataset's
    * array and replays each, and a new array makes it clear stacks point by point; assignment by
-   * index does neither, and `update()` re-reads the array whole anyway (parsing is off).
+   * index does neither, and `update()` re-reads the array whole anyway (parsing is off). The y range
+   * of the points inside the x bounds comes back from the same pass (MultiLineController uses it).
    */
-  private syncLineData(): void {
-    const data = this.dataset.data;
-    const lines: LineRange[] = [];
-    let n = 0;
-    for (const line of this.plotted) {
-      lines.push({ start: n, count: line.points.length, color: line.color, dash: line.dash, width: line.width });
-      for (const point of line.points) data[n++] = point;
-    }
-    data.length = n;
-    this.dataset.lines = lines;
+  private syncLineData(xMin: number, xMax: number): void {
+    const { ranges, yRange } = concatenateLines(this.plotted, this.dataset.data, xMin, xMax);
+    this.dataset.lines = ranges;
+    this.dataset.yRange = yRange;
   }
 
   private lineAt(dataIndex: number): PlottedLine | undefined {
@@ -348,7 +345,7 @@ export class ChartCard {
       });
     }
     this.plotted = plotted;
-    this.syncLineData();
+    this.syncLineData(this.store.rangeStart(), this.store.now);
     const note = focus === null && visible.length > 1 ? `${visible[0]!.label} shown; select a process for ${visible.slice(1).map((d) => d.label).join(', ')}.` : undefined;
     this.renderLegend(legend, visible.length === 0, note);
   }

@@ -9,13 +9,19 @@
  * Registered through chart.js's public extension point (a controller registered with
  * `Chart.register`, declared in ChartTypeRegistry), not by patching chart.js.
  */
-import { LineController, LineElement, type ChartMeta, type PointElement, type UpdateMode } from 'chart.js';
-import type { LineRange } from './lineRanges';
+import { LineController, LineElement, type ChartMeta, type PointElement, type Scale, type UpdateMode } from 'chart.js';
+import { lineIndexAt, type LineRange } from './lineRanges';
 
 /** The extra dataset property the controller reads. */
 export interface MultiLineDatasetExtension {
   /** Lines in drawing order; their ranges tile the data in order. */
   lines: readonly LineRange[];
+  /**
+   * The y values' range over the points inside the x axis's bounds, when whoever filled the data
+   * measured it on the way (ChartCard does, while copying the points): chart.js would otherwise
+   * walk every point again through a closure per point to find it, on every update.
+   */
+  yRange?: { min: number; max: number };
 }
 
 declare module 'chart.js' {
@@ -34,7 +40,11 @@ export class MultiLineController extends LineController {
   // The line chart's defaults for scales (chart.js reads `overrides` off the registered class).
   static overrides = (LineController as unknown as { overrides: unknown }).overrides;
 
-  /** One LineElement per line, rebuilt on every update (they only hold references to points). */
+  /**
+   * One LineElement per line, kept across updates with its points array, which is refilled in
+   * place: a live update of six charts would otherwise leave ~60 elements and ~50,000 array slots
+   * of garbage every second.
+   */
   private lineElements: LineElement[] = [];
 
   override parse(start: number, count: number): void {
@@ -44,19 +54,26 @@ export class MultiLineController extends LineController {
     (this._cachedMeta as ChartMeta & { _sorted: boolean })._sorted = false;
   }
 
+  protected override getMinMax(scale: Scale, canStack?: boolean): { min: number; max: number } {
+    const measured = (this.getDataset() as unknown as Partial<MultiLineDatasetExtension>).yRange;
+    return scale.axis === 'y' && measured ? { min: measured.min, max: measured.max } : super.getMinMax(scale, canStack);
+  }
+
   override update(mode: UpdateMode): void {
     super.update(mode);
     const meta = this._cachedMeta;
     const points = meta.data as PointElement[];
     const base = (meta.dataset as LineElement | undefined)?.options ?? {};
     const lines = (this.getDataset() as unknown as Partial<MultiLineDatasetExtension>).lines ?? [];
-    this.lineElements = lines.map(
-      (line) =>
-        new LineElement({
-          points: points.slice(line.start, line.start + line.count),
-          options: { ...base, borderColor: line.color, borderDash: [...line.dash], borderWidth: line.width, segment: undefined },
-        } as unknown as ConstructorParameters<typeof LineElement>[0]),
-    );
+    this.lineElements.length = Math.min(this.lineElements.length, lines.length);
+    lines.forEach((line, i) => {
+      const element = (this.lineElements[i] ??= new LineElement({} as ConstructorParameters<typeof LineElement>[0]));
+      const own = (element.points as PointElement[] | undefined) ?? [];
+      own.length = line.count;
+      for (let k = 0; k < line.count; k++) own[k] = points[line.start + k]!;
+      element.points = own; // the setter drops the element's cached path and segments
+      element.options = { ...base, borderColor: line.color, borderDash: [...line.dash], borderWidth: line.width, segment: undefined } as unknown as LineElement['options'];
+    });
   }
 
   override draw(): void {
@@ -67,16 +84,16 @@ export class MultiLineController extends LineController {
     const lines = (this.getDataset() as unknown as Partial<MultiLineDatasetExtension>).lines ?? [];
     const points = this._cachedMeta.data as PointElement[];
     ctx.save();
-    lines.forEach((line) => {
-      for (let i = line.start; i < line.start + line.count; i++) {
-        const point = points[i] as (PointElement & { active?: boolean }) | undefined;
-        if (!point?.active || point.skip) continue;
-        ctx.fillStyle = line.color;
-        ctx.beginPath();
-        ctx.arc(point.x, point.y, HOVER_RADIUS, 0, 2 * Math.PI);
-        ctx.fill();
-      }
-    });
+    for (const active of this.chart.getActiveElements()) {
+      if (active.datasetIndex !== this.index) continue;
+      const point = points[active.index];
+      const line = lines[lineIndexAt(lines, active.index) ?? -1];
+      if (!point || !line || point.skip) continue;
+      ctx.fillStyle = line.color;
+      ctx.beginPath();
+      ctx.arc(point.x, point.y, HOVER_RADIUS, 0, 2 * Math.PI);
+      ctx.fill();
+    }
     ctx.restore();
   }
 }

@@ -1,0 +1,143 @@
+/**
+ * A linear scale for options that are the same for every tick: it draws its grid lines, tick marks
+ * and axis line as one canvas path, and its labels with one font and colour. chart.js's own
+ * `drawGrid` and `drawLabels` resolve the grid, border and tick options once per tick (they may be
+ * scriptable) and wrap every line and label in its own save/restore; with six charts redrawn every
+ * second that was an eighth of a live update (bench/dashboardRender.bench.ts). The dashboard's
+ * options are plain values, so one resolution draws the same picture.
+ *
+ * Registered through chart.js's public extension point (`Chart.register`, a scale type in
+ * CartesianScaleTypeRegistry), like MultiLineController. Whatever it does not draw the same way
+ * (positions other than bottom and left, offset grids, a separately styled axis line, rotated,
+ * mirrored, multi-line or backdropped labels) is left to chart.js. Scriptable grid or tick options
+ * would be drawn with their value for the scale as a whole, so it is for options that do not vary
+ * per tick, as the dashboard's do not.
+ */
+import { LinearScale, type ChartArea } from 'chart.js';
+import { _alignPixel, toFont } from 'chart.js/helpers';
+
+declare module 'chart.js' {
+  interface CartesianScaleTypeRegistry {
+    uniformLinear: CartesianScaleTypeRegistry['linear'];
+  }
+}
+
+export class UniformLinearScale extends LinearScale {
+  static override id = 'uniformLinear';
+  static override defaults = LinearScale.defaults;
+
+  override drawGrid(chartArea: ChartArea): void {
+    if (!this.gridDrawnHere()) {
+      super.drawGrid(chartArea);
+      return;
+    }
+    const { grid, position } = this.options;
+    const chart = this.chart;
+    const ctx = this.ctx;
+    const width = grid.lineWidth as number;
+    const half = width / 2;
+    const tickLength = grid.drawTicks ? grid.tickLength ?? 0 : 0;
+    const horizontal = position === 'bottom';
+    const align = (pixel: number) => _alignPixel(chart, pixel, width);
+    // Where the axis line lies and where grid lines and tick marks start and end: chart.js's
+    // geometry for a bottom or left axis (Scale._computeGridLineItems), with the axis line as wide
+    // as a grid line.
+    const axisAt = align(horizontal ? this.top : this.right);
+    const gridFrom = horizontal ? chartArea.top : align(chartArea.left) + half;
+    const gridTo = horizontal ? align(chartArea.bottom) - half : chartArea.right;
+    const tickFrom = horizontal ? axisAt + half : this.right - tickLength;
+    const tickTo = horizontal ? this.top + tickLength : axisAt - half;
+    const { _startPixel: first, _endPixel: last } = this as unknown as { _startPixel: number; _endPixel: number };
+    const limit = this.options.ticks.maxTicksLimit ?? this.ticks.length;
+    const step = Math.max(1, Math.ceil(this.ticks.length / limit));
+
+    ctx.save();
+    ctx.lineWidth = width;
+    ctx.strokeStyle = grid.color as string;
+    ctx.beginPath();
+    for (let i = 0; i < this.ticks.length; i += step) {
+      const pixel = this.getPixelForTick(i);
+      if (pixel < Math.min(first, last) - 1e-6 || pixel > Math.max(first, last) + 1e-6) continue;
+      const at = align(pixel);
+      if (grid.drawOnChartArea) across(ctx, horizontal, at, gridFrom, gridTo);
+      if (tickLength) across(ctx, horizontal, at, tickFrom, tickTo);
+    }
+    // The axis line, along the axis.
+    const from = align(horizontal ? this.left : this.top) - half;
+    const to = align(horizontal ? this.right : this.bottom) + half;
+    across(ctx, !horizontal, axisAt, from, to);
+    ctx.stroke();
+    ctx.restore();
+  }
+
+  override drawLabels(chartArea: ChartArea): void {
+    if (!this.labelsDrawnHere()) {
+      super.drawLabels(chartArea);
+      return;
+    }
+    const { ticks, grid, position } = this.options;
+    const ctx = this.ctx;
+    const font = toFont(ticks.font as Parameters<typeof toFont>[0]);
+    const padding = ticks.padding ?? 0;
+    const tickLength = grid.drawTicks ? grid.tickLength ?? 0 : 0;
+    const horizontal = position === 'bottom';
+    ctx.save();
+    // chart.js clips labels to the axis's own box (Scale._computeLabelArea).
+    ctx.beginPath();
+    if (horizontal) ctx.rect(0, this.top, this.chart.width, this.bottom - this.top);
+    else ctx.rect(this.left, 0, this.right - this.left, this.chart.height);
+    ctx.clip();
+    ctx.font = font.string;
+    ctx.fillStyle = ticks.color as string;
+    ctx.textBaseline = 'middle';
+    // Centred under a bottom axis's ticks, half a line below the tick marks; right-aligned left of
+    // a left axis's ticks (chart.js's _computeLabelItems with align 'center', crossAlign 'near').
+    ctx.textAlign = horizontal ? 'center' : 'right';
+    const across = horizontal ? this.top + tickLength + padding + font.lineHeight / 2 : this.right - tickLength - padding;
+    this.ticks.forEach((tick, i) => {
+      const along = this.getPixelForTick(i);
+      if (horizontal) ctx.fillText(tick.label as string, along, across);
+      else ctx.fillText(tick.label as string, across, along);
+    });
+    ctx.restore();
+  }
+
+  /** Whether the labels are single lines in one font and colour, unrotated, as chart.js would place them. */
+  private labelsDrawnHere(): boolean {
+    const { ticks, position } = this.options;
+    const plain =
+      ticks.display &&
+      typeof ticks.color === 'string' &&
+      typeof ticks.font === 'object' &&
+      !ticks.mirror &&
+      !ticks.showLabelBackdrop &&
+      !ticks.textStrokeWidth &&
+      (ticks.align ?? 'center') === 'center' &&
+      (ticks.crossAlign ?? 'near') === 'near' &&
+      !ticks.labelOffset;
+    return Boolean(plain) && this.labelRotation === 0 && (position === 'bottom' || position === 'left') && this.ticks.every((t) => typeof t.label === 'string');
+  }
+
+  /**
+   * Whether this scale draws its grid itself: plain (not per-tick) colour and width, a bottom or
+   * left position, no offset grid, and chart.js's own axis line switched off (`border.display`
+   * false: the line is drawn here, in the grid's colour).
+   */
+  private gridDrawnHere(): boolean {
+    const { grid, border, position } = this.options;
+    const plainColor = typeof grid.color === 'string' && (grid.tickColor === undefined || grid.tickColor === grid.color);
+    const plainWidth = typeof grid.lineWidth === 'number' && (grid.tickWidth === undefined || grid.tickWidth === grid.lineWidth);
+    return Boolean(grid.display) && !grid.offset && !border.display && plainColor && plainWidth && (position === 'bottom' || position === 'left');
+  }
+}
+
+/** Adds a line across a horizontal (bottom) axis at x = `at`, or across a vertical one at y = `at`. */
+function across(ctx: CanvasRenderingContext2D, horizontal: boolean, at: number, from: number, to: number): void {
+  if (horizontal) {
+    ctx.moveTo(at, from);
+    ctx.lineTo(at, to);
+  } else {
+    ctx.moveTo(from, at);
+    ctx.lineTo(to, at);
+  }
+}
