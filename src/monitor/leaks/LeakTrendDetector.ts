@@ -65,7 +65,8 @@ export const MIN_HANDLE_RATE = 1 / 60;
  * significant trend, a rate interval above zero and above `minRate`, a segment of at least
  * `minBuckets`, growth that is sustained in the segment's newest half (a plateau after a warm-up,
  * a bounded cache that reached its limit fail that) and not significantly slower there than in its
- * older half (saturating growth fails that: the two halves' Sen intervals do not overlap). Growth
+ * older half (saturating growth fails that: the difference of the halves' Theil-Sen slopes over its
+ * standard error, read off their Sen intervals, is significant). Growth
  * under way since the process started may be start-up and waits for `startupSeconds`; growth after
  * a flat stretch does not. State is a fixed-size window: O(1) memory, O(1) work per sample and
  * O(window^2) per closed bucket.
@@ -196,7 +197,10 @@ export class LeakTrendDetector {
     // plateau after a warm-up, a cache at its limit fail); an existing one is kept until even the
     // upper bound of the newest half's rate falls below that (no flapping on noise).
     const sustained = (wasLeak ? recent.slopeHigh : recent.slope) >= o.sustainedFraction * fit.slope;
-    const growing = trend.pIncreasing < alpha && fit.slopeLow > 0 && fit.slope >= o.minRate && sustained && !isDecelerating(older, recent);
+    // Slowing growth (a cache nearing its bound, saturation) refuses a new leak at the looser level
+    // and drops an existing one only at the stricter level: the same hysteresis, mirrored.
+    const decelerating = isDecelerating(older, recent, wasLeak ? o.alpha : o.alphaKeep, o.confidence);
+    const growing = trend.pIncreasing < alpha && fit.slopeLow > 0 && fit.slope >= o.minRate && sustained && !decelerating;
     if (!growing) return steady();
     const onset = this.onset ?? this.firstTime + t[knee]! * 1000;
     const level = v[v.length - 1]!;
