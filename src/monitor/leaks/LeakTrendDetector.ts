@@ -21,6 +21,8 @@ export interface LeakTrendOptions {
   readonly alpha: number;
   /** Significance level below which an existing leak verdict is kept (hysteresis: no flapping). */
   readonly alphaKeep: number;
+  /** One-sided significance level at which a growth segment's newest half is slower than its older half: refuses a new leak. */
+  readonly alphaSlowing: number;
   /** Confidence level of the Theil-Sen interval; its lower bound must be above zero. */
   readonly confidence: number;
   /** Growth is sustained while the newest half's rate (its upper bound, once a leak) is at least this fraction of the growth's rate. */
@@ -46,6 +48,8 @@ export const DEFAULT_LEAK_TREND_OPTIONS: LeakTrendOptions = {
   flatFraction: 0.25,
   alpha: 0.01,
   alphaKeep: 0.05,
+  // Refusing a leak is the cheap error (the next bucket asks again), so slowing needs less evidence than growth.
+  alphaSlowing: 0.05,
   confidence: 0.95,
   sustainedFraction: 0.5,
   // 4 KiB/s is 14 MiB an hour: slower growth is not worth an alarm on a developer's machine.
@@ -197,9 +201,10 @@ export class LeakTrendDetector {
     // plateau after a warm-up, a cache at its limit fail); an existing one is kept until even the
     // upper bound of the newest half's rate falls below that (no flapping on noise).
     const sustained = (wasLeak ? recent.slopeHigh : recent.slope) >= o.sustainedFraction * fit.slope;
-    // Slowing growth (a cache nearing its bound, saturation) refuses a new leak at the looser level
-    // and drops an existing one only at the stricter level: the same hysteresis, mirrored.
-    const decelerating = isDecelerating(older, recent, wasLeak ? o.alpha : o.alphaKeep, o.confidence);
+    // Slowing growth (a cache nearing its bound, saturation) refuses a new leak; an existing one
+    // is released only when growth stops (not sustained, above), not when it merely slows: a slow
+    // leak's floor, lifted by garbage before a major GC, looks slower after it.
+    const decelerating = !wasLeak && isDecelerating(older, recent, o.alphaSlowing, o.confidence);
     const growing = trend.pIncreasing < alpha && fit.slopeLow > 0 && fit.slope >= o.minRate && sustained && !decelerating;
     if (!growing) return steady();
     const onset = this.onset ?? this.firstTime + t[knee]! * 1000;

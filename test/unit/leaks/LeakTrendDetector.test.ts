@@ -96,6 +96,14 @@ describe('LeakTrendDetector on synthetic series', () => {
     assert.equal(verdicts.at(-1)!.state, 'steady');
   });
 
+  it('keeps a leak whose rate falls from 100 to 60 KB/s: it slowed, it did not stop', () => {
+    const value = (t: number) => 30 * MB + (t < 150 ? 100_000 * t : 15_000_000 + 60_000 * (t - 150)) + r() * 0.5 * MB;
+    const verdicts = replay(value, 400);
+    const first = firstLeak(verdicts);
+    assert.ok(first && first.t < 150, 'never called the leak');
+    assert.deepEqual(verdicts.filter((v) => v.t > first.t && v.state !== 'leak').map((v) => `${v.t}: ${v.state}`), []);
+  });
+
   it('projects the time to the limit when the limit is known', () => {
     const detector = new LeakTrendDetector('heap', 'heapAfterGc', undefined, 200 * MB);
     const last = replay((t) => 100 * MB + 100_000 * t, 120, detector).at(-1)!;
