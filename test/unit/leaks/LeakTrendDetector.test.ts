@@ -173,6 +173,24 @@ describe('LeakDetectorSet', () => {
     assert.ok(leak.time >= T0 + 90_000, 'a leak before any major GC confirmed it');
   });
 
+  it('does not take a major GC from before the growth\'s newest half as confirmation: one in start-up, then garbage for minutes', () => {
+    // The live heap grows 60 KB/s for 20 s of start-up, then stays; a major GC at 10 s sees the
+    // start-up growth; then garbage lifts heapUsed at 100 KB/s until the next major GC at 200 s.
+    const live = (t: number) => 30 * MB + 60_000 * Math.min(t, 20);
+    const set = new LeakDetectorSet();
+    const changes: LeakVerdict[] = [];
+    for (let t = 0; t <= 300; t++) {
+      const gcTime = t < 10 ? 0 : t < 200 ? 10 : 200;
+      changes.push(...set.observe(T0 + t * 1000, {
+        heapUsedBytes: live(t) + (t - gcTime) * 100_000,
+        gcMajor: gcTime === 0 ? 0 : gcTime === 10 ? 1 : 2,
+        ...(gcTime > 0 ? { heapAfterGcBytes: live(gcTime) } : {}),
+      }));
+    }
+    assert.deepEqual(changes.filter((v) => v.state === 'leak').map((v) => `${(v.time - T0) / 1000} s ${v.signal}`), []);
+    assert.ok(changes.some((v) => v.signal === 'heapUsed' && v.suspected), 'the rise was never suspected');
+  });
+
   it('projects the heap verdicts to the heap limit, also when the limit arrives after the first samples', () => {
     const feed = (set: LeakDetectorSet, from: number, to: number) => {
       for (let t = from; t <= to; t++) set.observe(T0 + t * 1000, { heapUsedBytes: 20 * MB + t * 200_000, heapAfterGcBytes: 20 * MB + Math.floor(t / 10) * 2_000_000, gcMajor: Math.floor(t / 10), externalBytes: 2 * MB + t * 50_000 });
