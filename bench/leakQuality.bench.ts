@@ -210,7 +210,8 @@ export async function run(): Promise<BenchResult> {
   // Not a tuning loop: the defaults stay; this shows what the start-up allowance (which only growth
   // under way since the process started waits for) trades between false alarms and time-to-detect.
   lines.push('', 'start-up allowance for growth since the process started, trade-off (everything else at its default):');
-  for (const startupSeconds of [0, 30, DEFAULT_LEAK_TREND_OPTIONS.startupSeconds, 120]) {
+  const allowances = [...new Set([0, 30, 60, 90, 120, 150, 180, DEFAULT_LEAK_TREND_OPTIONS.startupSeconds])].sort((a, b) => a - b);
+  for (const startupSeconds of allowances) {
     const s = scoreDetector(engineDetectorWith(`startup ${startupSeconds} s`, { startupSeconds }), corpus);
     lines.push(`  startup ${String(startupSeconds).padStart(3)} s: precision ${s.precision.toFixed(2)}, recall ${s.recall.toFixed(2)}, F1 ${s.f1.toFixed(2)}, TTD median ${fmt(s.medianTtd)} s (>= 30 KB/s: ${fmt(s.medianTtdFast)} s); false alarms: ${s.falseAlarmTraces.join(', ') || 'none'}`);
   }

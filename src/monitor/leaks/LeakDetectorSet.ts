@@ -26,9 +26,9 @@ const SURVIVING_SHARE = 0.25;
  *
  * Two rules keep Node's normal behaviour from looking like a leak:
  * - Between major GCs the old space fills with promoted garbage, so heapUsed's floor rises in
- *   every busy program. heapUsed growth is a leak only once a major GC after its onset left at
- *   least a quarter of the growth in place (SURVIVING_SHARE); until then it is 'steady' with
- *   `suspected`.
+ *   every busy program. heapUsed growth is a leak only once a major GC in the newest half of the
+ *   growth shows the live heap kept at least a quarter of the growth there (SURVIVING_SHARE);
+ *   until then it is 'steady' with `suspected`.
  * - RSS is watched only while the process has no agent heap figures: with them, heap and external
  *   explain a Node process's memory, and its RSS also grows with heap pages V8 keeps committed.
  */
@@ -98,13 +98,14 @@ export class LeakDetectorSet {
   }
 
   /**
-   * Whether the live heap, measured at major GCs after the growth's onset, kept at least
-   * SURVIVING_SHARE of the growth: either the newest such GC against heapUsed's floor at the onset
-   * (the floor holds garbage too, so it only makes the test harder to pass), or, like with like,
-   * the Theil-Sen slope of heapAfterGc over those GCs. GCs that span less than a growth segment
-   * say little (they differ by little more than noise); GCs over the newest half of the growth
-   * that do span one and show a flat live heap refute it: the cache reached its bound, and what
-   * heapUsed still shows is garbage promoted between major GCs.
+   * Whether the live heap, measured at major GCs, kept at least SURVIVING_SHARE of the growth in
+   * the growth segment's newest half: the part that makes it a leak rather than a warm-up or a
+   * cache that filled (a major GC from the older half, or from start-up, only shows that growth
+   * which may since have stopped was live). Needs a major GC in the newest half, judged like with
+   * like by the Theil-Sen slope of heapAfterGc over that half's GCs when they span a growth segment
+   * (GCs closer together differ by little more than noise), else against heapUsed's floor where
+   * the half begins (the floor holds garbage too, so it only makes the test harder to pass), else
+   * by the slope of heapAfterGc from the last major GC before the half on.
    */
   private readonly survivedMajorGc: LeakConfirmation = (verdict, detector) => {
     const onset = verdict.onsetTime;
@@ -112,15 +113,18 @@ export class LeakDetectorSet {
     const segmentMs = this.trend.minBuckets * this.trend.bucketSeconds * 1000;
     const liveSlope = (gcs: ReadonlyArray<{ readonly time: number; readonly heapAfterGc: number }>) =>
       gcs.length >= 2 && gcs[gcs.length - 1]!.time - gcs[0]!.time >= segmentMs ? theilSen(gcs.map((gc) => gc.time / 1000), gcs.map((gc) => gc.heapAfterGc)).slope : undefined;
+    const middle = (onset + verdict.time) / 2;
     const after = this.gcEvents.filter((gc) => gc.time >= onset + this.trend.bucketSeconds * 1000);
-    const newest = after[after.length - 1];
+    const recent = after.filter((gc) => gc.time >= middle);
+    const newest = recent[recent.length - 1];
     if (newest === undefined) return false;
     const required = SURVIVING_SHARE * verdict.rate;
-    const recentSlope = liveSlope(after.filter((gc) => gc.time >= (onset + verdict.time) / 2));
-    if (recentSlope !== undefined && recentSlope < required) return false;
-    const floorAtOnset = detector.valueAt(onset);
-    if (floorAtOnset !== undefined && newest.heapAfterGc - floorAtOnset >= required * ((newest.time - onset) / 1000)) return true;
-    return (liveSlope(after) ?? -Infinity) >= required;
+    const recentSlope = liveSlope(recent);
+    if (recentSlope !== undefined) return recentSlope >= required;
+    const floorAtMiddle = detector.valueAt(middle);
+    if (floorAtMiddle !== undefined && newest.heapAfterGc - floorAtMiddle >= required * ((newest.time - middle) / 1000)) return true;
+    const before = after.filter((gc) => gc.time < middle).pop();
+    return before !== undefined && (liveSlope(after.filter((gc) => gc.time >= before.time)) ?? -Infinity) >= required;
   };
 
   /** heapAfterGc when a major GC happened since the previous sample, else undefined (the value is a repeat). */

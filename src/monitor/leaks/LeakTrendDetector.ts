@@ -21,6 +21,8 @@ export interface LeakTrendOptions {
   readonly alpha: number;
   /** Significance level below which an existing leak verdict is kept (hysteresis: no flapping). */
   readonly alphaKeep: number;
+  /** One-sided significance level at which a growth segment's newest half is slower than its older half: refuses a new leak. */
+  readonly alphaSlowing: number;
   /** Confidence level of the Theil-Sen interval; its lower bound must be above zero. */
   readonly confidence: number;
   /** Growth is sustained while the newest half's rate (its upper bound, once a leak) is at least this fraction of the growth's rate. */
@@ -46,6 +48,8 @@ export const DEFAULT_LEAK_TREND_OPTIONS: LeakTrendOptions = {
   flatFraction: 0.25,
   alpha: 0.01,
   alphaKeep: 0.05,
+  // Refusing a leak is the cheap error (the next bucket asks again), so slowing needs less evidence than growth.
+  alphaSlowing: 0.05,
   confidence: 0.95,
   sustainedFraction: 0.5,
   // 4 KiB/s is 14 MiB an hour: slower growth is not worth an alarm on a developer's machine.
@@ -65,7 +69,8 @@ export const MIN_HANDLE_RATE = 1 / 60;
  * significant trend, a rate interval above zero and above `minRate`, a segment of at least
  * `minBuckets`, growth that is sustained in the segment's newest half (a plateau after a warm-up,
  * a bounded cache that reached its limit fail that) and not significantly slower there than in its
- * older half (saturating growth fails that: the two halves' Sen intervals do not overlap). Growth
+ * older half (saturating growth fails that: the difference of the halves' Theil-Sen slopes over its
+ * standard error, read off their Sen intervals, is significant). Growth
  * under way since the process started may be start-up and waits for `startupSeconds`; growth after
  * a flat stretch does not. State is a fixed-size window: O(1) memory, O(1) work per sample and
  * O(window^2) per closed bucket.
@@ -196,7 +201,11 @@ export class LeakTrendDetector {
     // plateau after a warm-up, a cache at its limit fail); an existing one is kept until even the
     // upper bound of the newest half's rate falls below that (no flapping on noise).
     const sustained = (wasLeak ? recent.slopeHigh : recent.slope) >= o.sustainedFraction * fit.slope;
-    const growing = trend.pIncreasing < alpha && fit.slopeLow > 0 && fit.slope >= o.minRate && sustained && !isDecelerating(older, recent);
+    // Slowing growth (a cache nearing its bound, saturation) refuses a new leak; an existing one
+    // is released only when growth stops (not sustained, above), not when it merely slows: a slow
+    // leak's floor, lifted by garbage before a major GC, looks slower after it.
+    const decelerating = !wasLeak && isDecelerating(older, recent, o.alphaSlowing, o.confidence);
+    const growing = trend.pIncreasing < alpha && fit.slopeLow > 0 && fit.slope >= o.minRate && sustained && !decelerating;
     if (!growing) return steady();
     const onset = this.onset ?? this.firstTime + t[knee]! * 1000;
     const level = v[v.length - 1]!;

@@ -136,15 +136,29 @@ export function halvesOf(times: readonly number[], values: readonly number[], co
 }
 
 /**
- * Whether growth slowed down, significantly and by a margin that matters: the newest half's whole
- * confidence interval of the slope lies below the older half's (two intervals that do not overlap
- * differ at well under the level of either), and its slope is at most `maxRatio` of the older one
- * (on near-noiseless series, such as handle counts, the intervals shrink to points and a 1%
- * wobble of a request rate would otherwise count). Saturating growth and a cache reaching its
- * bound do this; a leak does not.
+ * The standard normal score of "the older half grew faster than the newest half": the difference
+ * of the two Theil-Sen slopes over its standard error, each half's error read off its Sen interval
+ * at `confidence` (the side facing the other half: the older one's lower side, the newest one's
+ * upper side). Positive when growth slowed down. 0 when neither interval has any width.
  */
-export function isDecelerating(older: TheilSenResult, recent: TheilSenResult, maxRatio = 0.75): boolean {
-  return recent.slopeHigh < older.slopeLow && recent.slope <= maxRatio * older.slope;
+export function decelerationScore(older: TheilSenResult, recent: TheilSenResult, confidence = 0.95): number {
+  const z = normalQuantile(1 - (1 - confidence) / 2);
+  const olderError = (older.slope - older.slopeLow) / z;
+  const recentError = (recent.slopeHigh - recent.slope) / z;
+  const error = Math.hypot(olderError, recentError);
+  const difference = older.slope - recent.slope;
+  return error > 0 ? difference / error : difference > 0 ? Infinity : difference < 0 ? -Infinity : 0;
+}
+
+/**
+ * Whether growth slowed down, significantly and by a margin that matters: the older half's slope
+ * exceeds the newest half's at one-sided level `alpha` (decelerationScore), and the newest half's
+ * slope is at most `maxRatio` of the older one (on near-noiseless series, such as handle counts,
+ * the intervals shrink to points and a 1% wobble of a request rate would otherwise count).
+ * Saturating growth and a cache reaching its bound do this; a leak does not.
+ */
+export function isDecelerating(older: TheilSenResult, recent: TheilSenResult, alpha = 0.05, confidence = 0.95, maxRatio = 0.75): boolean {
+  return decelerationScore(older, recent, confidence) > normalQuantile(1 - alpha) && recent.slope <= maxRatio * older.slope;
 }
 
 /** The median of some numbers (NaN when empty). */

@@ -96,6 +96,14 @@ describe('LeakTrendDetector on synthetic series', () => {
     assert.equal(verdicts.at(-1)!.state, 'steady');
   });
 
+  it('keeps a leak whose rate falls from 100 to 60 KB/s: it slowed, it did not stop', () => {
+    const value = (t: number) => 30 * MB + (t < 150 ? 100_000 * t : 15_000_000 + 60_000 * (t - 150)) + r() * 0.5 * MB;
+    const verdicts = replay(value, 400);
+    const first = firstLeak(verdicts);
+    assert.ok(first && first.t < 150, 'never called the leak');
+    assert.deepEqual(verdicts.filter((v) => v.t > first.t && v.state !== 'leak').map((v) => `${v.t}: ${v.state}`), []);
+  });
+
   it('projects the time to the limit when the limit is known', () => {
     const detector = new LeakTrendDetector('heap', 'heapAfterGc', undefined, 200 * MB);
     const last = replay((t) => 100 * MB + 100_000 * t, 120, detector).at(-1)!;
@@ -163,6 +171,24 @@ describe('LeakDetectorSet', () => {
     const leak = changes.find((v) => v.signal === 'heapUsed' && v.state === 'leak');
     assert.ok(leak, 'no heapUsed leak');
     assert.ok(leak.time >= T0 + 90_000, 'a leak before any major GC confirmed it');
+  });
+
+  it('does not take a major GC from before the growth\'s newest half as confirmation: one in start-up, then garbage for minutes', () => {
+    // The live heap grows 60 KB/s for 20 s of start-up, then stays; a major GC at 10 s sees the
+    // start-up growth; then garbage lifts heapUsed at 100 KB/s until the next major GC at 200 s.
+    const live = (t: number) => 30 * MB + 60_000 * Math.min(t, 20);
+    const set = new LeakDetectorSet();
+    const changes: LeakVerdict[] = [];
+    for (let t = 0; t <= 300; t++) {
+      const gcTime = t < 10 ? 0 : t < 200 ? 10 : 200;
+      changes.push(...set.observe(T0 + t * 1000, {
+        heapUsedBytes: live(t) + (t - gcTime) * 100_000,
+        gcMajor: gcTime === 0 ? 0 : gcTime === 10 ? 1 : 2,
+        ...(gcTime > 0 ? { heapAfterGcBytes: live(gcTime) } : {}),
+      }));
+    }
+    assert.deepEqual(changes.filter((v) => v.state === 'leak').map((v) => `${(v.time - T0) / 1000} s ${v.signal}`), []);
+    assert.ok(changes.some((v) => v.signal === 'heapUsed' && v.suspected), 'the rise was never suspected');
   });
 
   it('projects the heap verdicts to the heap limit, also when the limit arrives after the first samples', () => {

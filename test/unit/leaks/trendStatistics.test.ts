@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { changePointIndex, halvesOf, isDecelerating, mannKendall, mannKendallVariance, median, normalCdf, normalQuantile, theilSen } from '../../../src/monitor/leaks/trendStatistics';
+import { changePointIndex, decelerationScore, halvesOf, isDecelerating, mannKendall, mannKendallVariance, median, normalCdf, normalQuantile, theilSen } from '../../../src/monitor/leaks/trendStatistics';
 
 const close = (actual: number, expected: number, tolerance: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
@@ -101,6 +101,25 @@ describe('trendStatistics', () => {
       const { older, recent } = halvesOf(times, times.map((t, i) => (i < 12 ? 4 * t : 4 * 55 + 3.96 * (t - 55))));
       assert.ok(recent.slopeHigh < older.slopeLow, JSON.stringify({ older, recent }));
       assert.equal(isDecelerating(older, recent), false);
+    });
+
+    it('is true for a cache that fills for 40 s of a 65 s segment and then stays at its bound, though the halves\' intervals overlap', () => {
+      const short = times.slice(0, 14);
+      const { older, recent } = halvesOf(short, short.map((t, i) => 100 + 2 * Math.min(t, 39) + 20 * wobble(i)));
+      assert.ok(recent.slopeHigh >= older.slopeLow, `disjoint intervals: ${JSON.stringify({ older, recent })}`);
+      assert.equal(isDecelerating(older, recent), true, JSON.stringify({ older, recent }));
+    });
+
+    it('scores the difference of the slopes over its standard error, from the facing sides of the intervals', () => {
+      // z(0.975) = 1.96: the older half's error is (10 - 6.08) / 1.96 = 2, the newest's (7 - 4) / 1.96 = 1.53.
+      const older = { slope: 10, slopeLow: 10 - 2 * 1.959964, slopeHigh: 30, intercept: 0 };
+      const recent = { slope: 4, slopeLow: -20, slopeHigh: 4 + 1.5 * 1.959964, intercept: 0 };
+      close(decelerationScore(older, recent, 0.95), 6 / Math.hypot(2, 1.5), 1e-6, 'z');
+      assert.equal(decelerationScore(recent, older, 0.95) < 0, true);
+      // z = 2.4: significant at 0.05 and 0.01 (one-sided: 1.645, 2.326), not at 0.005 (2.576).
+      assert.equal(isDecelerating(older, recent, 0.05), true);
+      assert.equal(isDecelerating(older, recent, 0.01), true);
+      assert.equal(isDecelerating(older, recent, 0.005), false);
     });
 
     it('splits an odd count with the middle point in the older half', () => {
