@@ -109,6 +109,8 @@ export class ChartCard {
   private readonly canvas: HTMLCanvasElement;
   private readonly titleValue: HTMLElement;
   private readonly legend: HTMLElement;
+  /** Which series the chart shows when it cannot show all: outside the legend, which scrolls. */
+  private readonly legendNote: HTMLElement;
   /** Which marker kinds the chart shows, with their colours (hidden when it shows none). */
   private readonly markerKey: HTMLElement;
   private markerKeyText = '';
@@ -154,6 +156,9 @@ export class ChartCard {
     this.legend = document.createElement('ul');
     this.legend.className = 'pv-legend';
     this.legend.setAttribute('aria-label', `${title} legend`);
+    this.legendNote = document.createElement('p');
+    this.legendNote.className = 'pv-legend-note';
+    this.legendNote.hidden = true;
     this.plot = document.createElement('div');
     this.plot.className = 'pv-chart-plot';
     this.canvas = document.createElement('canvas');
@@ -162,7 +167,7 @@ export class ChartCard {
     this.markerKey = document.createElement('p');
     this.markerKey.className = 'pv-marker-key';
     this.markerKey.hidden = true;
-    this.element.append(header, this.legend, this.markerKey, this.plot);
+    this.element.append(header, this.legend, this.legendNote, this.markerKey, this.plot);
 
     this.dataset = { data: [], lines: [], pointRadius: 0, borderWidth: 1.5 };
     this.chart = new Chart<'multiLine', ChartPoint[]>(this.canvas, {
@@ -372,12 +377,8 @@ export class ChartCard {
       li.textContent = allHidden ? 'All series of this chart are switched off.' : 'No data yet.';
       items.push(li);
     }
-    if (note) {
-      const li = document.createElement('li');
-      li.className = 'pv-legend-note';
-      li.textContent = note;
-      items.push(li);
-    }
+    this.legendNote.textContent = note ?? '';
+    this.legendNote.hidden = !note;
     this.legend.replaceChildren(...items);
   }
 
