@@ -62,34 +62,34 @@ function markerPlugin(card: ChartCard): Plugin<'multiLine'> {
       const x = scales.x!;
       ctx.save();
       ctx.lineWidth = card.theme.highContrast ? 2 : 1;
-      // One path per kind (hundreds of GCs are one fill, not hundreds).
-      for (const kind of MARKER_KINDS) {
-        ctx.beginPath();
-        let any = false;
-        for (const marker of markers) {
-          if (marker.kind !== kind) continue;
-          const px = x.getPixelForValue(marker.time);
-          if (px < chartArea.left || px > chartArea.right) continue;
-          any = true;
-          if (kind === 'majorGc') {
-            ctx.moveTo(px, chartArea.bottom - GC_GLYPH_PX);
-            ctx.lineTo(px + GC_GLYPH_PX / 2, chartArea.bottom);
-            // No closePath: fill() closes every subpath itself, and the call costs as much as the lines.
-            ctx.lineTo(px - GC_GLYPH_PX / 2, chartArea.bottom);
-          } else {
-            ctx.moveTo(px, chartArea.top);
-            ctx.lineTo(px, chartArea.bottom);
-          }
+      // One path per kind (hundreds of GCs are one fill, not hundreds), built in one pass.
+      const paths = new Map<ChartMarker['kind'], Path2D>();
+      for (const marker of markers) {
+        const px = x.getPixelForValue(marker.time);
+        if (px < chartArea.left || px > chartArea.right) continue;
+        let path = paths.get(marker.kind);
+        if (!path) paths.set(marker.kind, (path = new Path2D()));
+        if (marker.kind === 'majorGc') {
+          // No closePath: fill() closes every subpath itself, and the call costs as much as the lines.
+          path.moveTo(px, chartArea.bottom - GC_GLYPH_PX);
+          path.lineTo(px + GC_GLYPH_PX / 2, chartArea.bottom);
+          path.lineTo(px - GC_GLYPH_PX / 2, chartArea.bottom);
+        } else {
+          path.moveTo(px, chartArea.top);
+          path.lineTo(px, chartArea.bottom);
         }
-        if (!any) continue;
+      }
+      for (const kind of MARKER_KINDS) {
+        const path = paths.get(kind);
+        if (!path) continue;
         const color = card.theme.markers[kind];
         if (kind === 'majorGc') {
           ctx.fillStyle = color;
-          ctx.fill();
+          ctx.fill(path);
         } else {
           ctx.strokeStyle = color;
           ctx.setLineDash(kind === 'alert' ? [4, 3] : [1, 3]);
-          ctx.stroke();
+          ctx.stroke(path);
         }
       }
       ctx.restore();
@@ -266,13 +266,9 @@ export class ChartCard {
     return points;
   }
 
-  /** Markers of the shown processes (the focused one, or every row) inside the range. */
+  /** Markers of the shown processes inside the range (the store's, shared by every chart). */
   visibleMarkers(): ChartMarker[] {
-    const focus = this.store.state.focusKey;
-    const start = this.store.rangeStart();
-    return this.store.markers.filter(
-      (m) => m.time >= start && (m.processKey === null || (focus === null ? this.store.rows.has(m.processKey) : m.processKey === focus)),
-    );
+    return this.store.visibleMarkers();
   }
 
   /** Visible markers within MARKER_HOVER_PX of a time on the x axis. */

@@ -143,6 +143,23 @@ export class DashboardStore {
     return { structureChanged };
   }
 
+  /**
+   * Markers of the shown processes (the focused one, or every row) inside the range. The same for
+   * every chart, so it is worked out once per change of markers, focus, rows or range start (once
+   * per tick) instead of once per chart and redraw.
+   */
+  visibleMarkers(): ChartMarker[] {
+    const focus = this.state.focusKey;
+    const start = this.rangeStart();
+    const cached = this.visibleMarkersCache;
+    if (cached && cached.markers === this.markers && cached.focus === focus && cached.start === start && cached.structure === this.structureVersion) return cached.visible;
+    const visible = this.markers.filter((m) => m.time >= start && (m.processKey === null || (focus === null ? this.rows.has(m.processKey) : m.processKey === focus)));
+    this.visibleMarkersCache = { markers: this.markers, focus, start, structure: this.structureVersion, visible };
+    return visible;
+  }
+
+  private visibleMarkersCache: { markers: ChartMarker[]; focus: string | null; start: number; structure: number; visible: ChartMarker[] } | undefined;
+
   /** Adds new markers, moves those whose id the page has, removes the removed; keeps them sorted and bounded. */
   applyMarkers(message: Pick<MarkersMessage, 'markers' | 'removed'>): void {
     const byId = new Map(this.markers.map((m) => [m.id, m]));

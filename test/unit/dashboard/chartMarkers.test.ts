@@ -187,4 +187,26 @@ describe('DashboardStore.applyMarkers (the page side)', () => {
     assert.equal(store.markers.length, PROTOCOL_LIMITS.markers);
     assert.equal(store.markers.at(-1)!.id, '2:999');
   });
+
+  it('visibleMarkers: those of shown rows (or the focused one) and of no process, and it follows every change', () => {
+    const store = storeAt(T0 + 60_000);
+    const row = (key: string) => ({ key }) as unknown as Parameters<typeof store.rows.set>[1];
+    store.rows.set(P, row(P));
+    const ofQ: ChartMarker = { ...m('q', T0 + 10_000), processKey: Q };
+    const global: ChartMarker = { ...m('all', T0 + 15_000), kind: 'alert', processKey: null };
+    store.applyMarkers({ markers: [m('p', T0 + 20_000), ofQ, global], removed: [] });
+    const ids = () => store.visibleMarkers().map((x) => x.id);
+    assert.deepEqual(ids(), ['all', 'p'], 'Q is not a row of the table');
+    assert.equal(store.visibleMarkers(), store.visibleMarkers(), 'worked out once while nothing changed');
+
+    store.rows.set(Q, row(Q));
+    store.structureVersion++;
+    assert.deepEqual(ids(), ['q', 'all', 'p']);
+    store.state = { ...store.state, focusKey: Q };
+    assert.deepEqual(ids(), ['q', 'all']);
+    store.applyMarkers({ markers: [{ ...ofQ, id: 'q2', time: T0 + 50_000 }], removed: ['q'] });
+    assert.deepEqual(ids(), ['all', 'q2']);
+    store.now = T0 + 80_000; // the 1-minute range now starts after 'all'
+    assert.deepEqual(ids(), ['q2']);
+  });
 });
