@@ -122,6 +122,8 @@ export class ChartCard {
   private structureVersion = -1;
   private summaryAt = Number.NEGATIVE_INFINITY;
   private summaryVersion = -1;
+  /** The point count last written to `data-points` (tests and the bench read it). */
+  private pointsShown = -1;
   private unit: SeriesUnit = 'count';
   /** Whether the card is on screen (charts off screen are not redrawn until they scroll in). */
   onScreen = true;
@@ -255,7 +257,11 @@ export class ChartCard {
     this.syncLineData(start, this.store.now);
     this.chart.update('none');
     const points = this.pointCount();
-    this.element.dataset.points = String(points);
+    // An attribute write invalidates style: only when the count changed (a bucket opened or left).
+    if (points !== this.pointsShown) {
+      this.pointsShown = points;
+      this.element.dataset.points = String(points);
+    }
     // Screen readers do not need a new label every second; recomputing it costs a redraw's tenth.
     const now = performance.now();
     if (now - this.summaryAt > SUMMARY_INTERVAL_MS || this.summaryVersion !== this.structureVersion) {

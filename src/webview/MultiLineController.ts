@@ -78,8 +78,23 @@ export class MultiLineController extends LineController {
 
   override draw(): void {
     const ctx = this.chart.ctx;
-    const area = this.chart.chartArea;
-    for (const line of this.lineElements) line.draw(ctx, area);
+    // The lines' paths, stroked under one save/restore: LineElement.draw wraps each line in its
+    // own and strokes it through a new Path2D, which is most of what sixty lines a second cost.
+    ctx.save();
+    for (const element of this.lineElements) {
+      const o = element.options;
+      if (!element.points.length || !o.borderWidth) continue;
+      ctx.lineCap = o.borderCapStyle;
+      ctx.lineJoin = o.borderJoinStyle;
+      ctx.lineDashOffset = o.borderDashOffset;
+      ctx.lineWidth = o.borderWidth;
+      ctx.strokeStyle = o.borderColor as string;
+      ctx.setLineDash(o.borderDash);
+      ctx.beginPath();
+      if (element.path(ctx)) ctx.closePath();
+      ctx.stroke();
+    }
+    ctx.restore();
     // Hovered points: a dot in their own line's colour (the shared point options have one colour).
     const lines = (this.getDataset() as unknown as Partial<MultiLineDatasetExtension>).lines ?? [];
     const points = this._cachedMeta.data as PointElement[];
