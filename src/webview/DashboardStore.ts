@@ -66,6 +66,7 @@ export class DashboardStore {
 
   /** Replaces everything with a hydration. */
   hydrate(message: HydrateMessage): void {
+    this.pointsVersion++;
     this.state = message.state;
     this.catalog = [...message.catalog];
     this.bucketMs = message.bucketMs;
@@ -98,6 +99,7 @@ export class DashboardStore {
 
   /** Applies one tick. */
   applyTick(message: TickMessage): TickEffect {
+    this.pointsVersion++;
     let structureChanged = false;
     for (const row of message.appeared) {
       this.rows.set(row.key, row);
@@ -185,10 +187,19 @@ export class DashboardStore {
    * session younger than the range fills the width instead of hugging the right edge (a minute at least).
    */
   rangeStart(): number {
+    // Asked by every chart, marker pass and axis label of a redraw; the points change only on a
+    // hydration or a tick, so the walk over every series is done once per change.
+    const cached = this.rangeStartCache;
+    if (cached && cached.now === this.now && cached.range === this.state.range && cached.version === this.pointsVersion) return cached.start;
     const first = Math.min(this.earliestPoint(), this.now - MIN_VISIBLE_SPAN_MS);
-    if (this.state.range === 'session') return first;
-    return Math.max(this.now - TIME_RANGE_MS[this.state.range], first);
+    const start = this.state.range === 'session' ? first : Math.max(this.now - TIME_RANGE_MS[this.state.range], first);
+    this.rangeStartCache = { now: this.now, range: this.state.range, version: this.pointsVersion, start };
+    return start;
   }
+
+  /** Counts hydrations and ticks: what rangeStart's cache depends on besides the clock and range. */
+  private pointsVersion = 0;
+  private rangeStartCache: { now: number; range: DashboardViewState['range']; version: number; start: number } | undefined;
 
   private earliestPoint(): number {
     let first = this.now;
