@@ -20,6 +20,19 @@ export interface ProcessTreeNodeSnapshot {
   readonly children: readonly ProcessTreeNodeSnapshot[];
 }
 
+/** One row of the Alerts tree as the user sees it: a severity group or an alert. */
+export interface AlertsTreeNodeSnapshot {
+  /** The tree item's contextValue: 'alertGroup' for a group, `alert.<state>` (for example 'alert.firing') for an alert. */
+  readonly kind: string;
+  readonly label: string;
+  readonly description?: string;
+  /** The hover text (Markdown source). */
+  readonly tooltip?: string;
+  /** Set on alert rows: the alert's id (Alert.id). */
+  readonly alertId?: string;
+  readonly children: readonly AlertsTreeNodeSnapshot[];
+}
+
 /** The extension's exported API (vscode.extensions.getExtension(...).exports). */
 export interface ProcessVitalsApi {
   /** The Processes tree as currently rendered, walked to the leaves. */
@@ -38,6 +51,8 @@ export interface ProcessVitalsApi {
   processKeyOf(pid: number): string | undefined;
   /** Open alerts (firing or acknowledged), worst first. */
   getAlerts(): Alert[];
+  /** The Alerts tree as currently rendered (its groups and their alert rows), walked to the leaves. */
+  getAlertsTree(): AlertsTreeNodeSnapshot[];
   /**
    * Runs Diagnose Leaks on a watched process without asking (the caller has the user's consent) and
    * opens its report; resolves with the verdict and the report's folder, or undefined when it did not run.

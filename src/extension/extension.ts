@@ -302,6 +302,7 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     },
     getAgentInjectionState: () => agentInjection?.state ?? 'unavailable',
     getAlerts: () => alerts.active().map((a) => ({ ...a })),
+    getAlertsTree: () => alerts.treeSnapshot(),
     processKeyOf: (pid) => monitor.get(pid)?.key,
     diagnoseLeaks: async (processKey, observeSeconds) => {
       const report = await diagnosis.diagnoseLeaks(processKey, { ask: false, observeSeconds });

@@ -4,6 +4,7 @@ import { observe } from '../../monitor/alerts/processObservation';
 import { WebhookChannel } from '../../monitor/alerts/WebhookChannel';
 import type { Monitor } from '../../monitor/Monitor';
 import type { LeakVerdict } from '../../monitor/leaks/LeakVerdict';
+import type { AlertsTreeNodeSnapshot } from '../api';
 import { Views } from '../contributions';
 import type { AlertSettings } from './alertSettings';
 import { AlertsTreeView } from './AlertsTreeView';
@@ -74,6 +75,11 @@ export class AlertCenter implements vscode.Disposable {
   /** Open alerts, worst first. */
   active(): Alert[] {
     return this.engine.active();
+  }
+
+  /** The Alerts tree as rendered. */
+  treeSnapshot(): AlertsTreeNodeSnapshot[] {
+    return this.tree.snapshot();
   }
 
   /** Acknowledges an alert (from the tree or a notification). */

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Alert } from '../../monitor/alerts/AlertEngine';
+import type { AlertsTreeNodeSnapshot } from '../api';
 
 /** Resolved alerts shown under "Recently resolved". */
 const RECENT_RESOLVED = 10;
@@ -76,6 +77,24 @@ export class AlertsTreeView implements vscode.TreeDataProvider<AlertTreeElement>
           ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'))
           : new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
     return item;
+  }
+
+  /** The tree as rendered, walked through getChildren and getTreeItem (what the API's getAlertsTree returns). */
+  snapshot(): AlertsTreeNodeSnapshot[] {
+    const toSnapshot = (element: AlertTreeElement): AlertsTreeNodeSnapshot => {
+      const item = this.getTreeItem(element);
+      const label = typeof item.label === 'string' ? item.label : item.label?.label ?? '';
+      const tooltip = typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value;
+      return {
+        kind: item.contextValue ?? '',
+        label,
+        ...(typeof item.description === 'string' ? { description: item.description } : {}),
+        ...(tooltip !== undefined ? { tooltip } : {}),
+        ...(element.kind === 'alert' ? { alertId: element.alert.id } : {}),
+        children: this.getChildren(element).map(toSnapshot),
+      };
+    };
+    return this.getChildren().map(toSnapshot);
   }
 
   /** The alert behind a command argument from this tree. */
