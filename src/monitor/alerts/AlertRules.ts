@@ -115,6 +115,18 @@ function above(value: number | undefined, threshold: number, describe: (v: numbe
 /** Ten minutes to the heap limit or less is an error: the process is about to crash. */
 const LEAK_ERROR_SECONDS_TO_LIMIT = 600;
 
+/**
+ * The leak an alert names when several signals leak: the soonest to the heap limit, then the most
+ * confident, then the first. Of the two heap signals, heap after major GC speaks for the heap when
+ * it leaks: heapUsed's rate also counts garbage promoted between major GCs (about twice the real
+ * rate was seen), which would also bring the heap limit forward.
+ */
+export function reportedLeak(leaks: readonly LeakVerdict[]): LeakVerdict {
+  const afterGc = leaks.some((v) => v.signal === 'heapAfterGc');
+  const candidates = afterGc ? leaks.filter((v) => v.signal !== 'heapUsed') : leaks;
+  return [...candidates].sort((a, b) => (a.secondsToLimit ?? Infinity) - (b.secondsToLimit ?? Infinity) || b.confidence - a.confidence)[0]!;
+}
+
 function readLeak(verdicts: readonly LeakVerdict[] | undefined, minConfidence: number): RuleReading | undefined {
   if (!verdicts || !(minConfidence > 0)) return undefined;
   const leaks = verdicts.filter((v) => v.state === 'leak' && v.confidence >= minConfidence);
@@ -123,7 +135,7 @@ function readLeak(verdicts: readonly LeakVerdict[] | undefined, minConfidence: n
     const settled = verdicts.length > 0 && verdicts.every((v) => v.state === 'steady');
     return { value: 0, threshold: minConfidence, breached: false, cleared: settled, severity: 'warning', message: 'no sustained growth' };
   }
-  const worst = leaks.reduce((a, b) => ((b.secondsToLimit ?? Infinity) < (a.secondsToLimit ?? Infinity) || b.confidence > a.confidence ? b : a));
+  const worst = reportedLeak(leaks);
   const unit = worst.kind === 'handles' ? 'handles/s' : 'KB/s';
   const rate = worst.kind === 'handles' ? worst.rate.toFixed(2) : (worst.rate / 1024).toFixed(1);
   const limit = worst.secondsToLimit !== undefined ? `, heap limit in ${Math.round(worst.secondsToLimit / 60)} min` : '';

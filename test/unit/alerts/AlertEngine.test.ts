@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { AlertEngine, type AlertChangeEvent } from '../../../src/monitor/alerts/AlertEngine';
-import { DEFAULT_THRESHOLDS, readRule, type ProcessObservation } from '../../../src/monitor/alerts/AlertRules';
+import { DEFAULT_THRESHOLDS, readRule, reportedLeak, type ProcessObservation } from '../../../src/monitor/alerts/AlertRules';
 import type { LeakVerdict } from '../../../src/monitor/leaks/LeakVerdict';
 
 const TIMING = { sustainSeconds: 30, cooldownSeconds: 300, escalateAfterSeconds: 600 };
@@ -144,6 +144,25 @@ describe('AlertEngine', () => {
     h.run(31, obs({ leakVerdicts: [leak({ state: 'steady' })] }));
     assert.equal(h.engine.active().length, 0);
   });
+});
+
+describe('reportedLeak (which of several leaking signals an alert names)', () => {
+  const v = (signal: LeakVerdict['signal'], over: Partial<LeakVerdict> = {}): LeakVerdict => ({
+    kind: signal === 'external' ? 'external' : 'heap', signal, state: 'leak', rate: 1024, rateLow: 900, rateHigh: 1200, confidence: 0.95, time: 0, ...over,
+  });
+  const cases: [string, LeakVerdict[], LeakVerdict['signal']][] = [
+    ['the one nearest the heap limit', [v('external', { secondsToLimit: 900 }), v('heapAfterGc', { secondsToLimit: 300 })], 'heapAfterGc'],
+    ['a known limit before an unknown one', [v('external', { confidence: 0.99 }), v('heapAfterGc', { secondsToLimit: 3000, confidence: 0.9 })], 'heapAfterGc'],
+    ['then the most confident', [v('external', { confidence: 0.9 }), v('heapAfterGc', { confidence: 0.99 })], 'heapAfterGc'],
+    ['heap after GC over heapUsed, even when heapUsed is nearer the limit', [v('heapUsed', { secondsToLimit: 100, confidence: 0.999 }), v('heapAfterGc', { secondsToLimit: 200 })], 'heapAfterGc'],
+    ['heapUsed when it is the only heap signal leaking', [v('heapUsed', { secondsToLimit: 100 }), v('external', { secondsToLimit: 200 })], 'heapUsed'],
+  ];
+  for (const [name, leaks, expected] of cases) {
+    it(name, () => {
+      assert.equal(reportedLeak(leaks).signal, expected);
+      assert.equal(reportedLeak([...leaks].reverse()).signal, expected, 'whatever order the detectors came in');
+    });
+  }
 });
 
 describe('readRule', () => {
