@@ -1,10 +1,11 @@
 /**
  * What the Node agent costs the programs it is injected into, against the same program without it,
  * measured in the same run:
- *   - a node:http hello-world server under a bounded keep-alive load from a separate process:
- *     throughput, p99 latency and server CPU per request (/proc), in paired rounds (without/with,
- *     order alternating), as the median of the per-round ratios with a distribution-free 95%
- *     confidence interval (the machine is shared: ratios within a round cancel most of its drift);
+ *   - node:http hello-world servers with and without the agent, side by side on one core, each
+ *     loaded by its own wrk (bench/sideBySideHttp.ts): throughput (requests per CPU-second at
+ *     saturation) and p99 latency at the same fixed rate, as the median of the per-round ratios with
+ *     a sign-test confidence interval, and a control (without against without, with against with)
+ *     measured in the same rounds;
  *   - an idle agent-enabled process: CPU ms/s (/proc/<pid>/schedstat, all threads) and main-thread
  *     wake-ups/s (voluntary_ctxt_switches in /proc/<pid>/status);
  *   - start-up of `node -e 0` with no preload, an empty preload, and the agent (dormant and with a
@@ -12,97 +13,38 @@
  *     V8 seeds, whatever else the machine runs), as a ratio to the empty preload and converted to ms
  *     at the measured ns per instruction of `node -e 0`; and wall-clock medians of interleaved runs
  *     with a 95% confidence interval of the paired difference;
- *   - the same server's instructions per request (valgrind, repeatable), without and with the agent:
- *     the difference of two runs of N1 and N2 requests, so start-up and JIT warm-up cancel out; for
- *     a CPU-bound server, throughput changes by the inverse ratio. Under valgrind the program runs
- *     ~50x slower while the agent's reports stay at 1 Hz, so the agent's time-driven share is
- *     overstated: an upper bound;
  *   - GC tracking: instructions per GC of a GC PerformanceObserver (what the agent uses) and of
  *     v8.GCProfiler (exact heap after GC, but costlier), on a program that allocates garbage,
  *     converted to a share of the CPU of a request with the GCs per request the agent reported.
  *
- *   node scripts/build.mjs && node out/bench/agentOverhead.bench.js
+ *   node scripts/build.mjs && node out/bench/agentOverhead.bench.js    (the HTTP part needs wrk: apt-get install wrk)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentServer } from '../src/monitor/agents/AgentServer';
 import { nodeOptionsWithAgent } from '../src/monitor/agents/agentNodeOptions';
 import { runWhenStartedDirectly, type BenchResult } from './benchResult';
+import { median, medianInterval } from './roundStatistics';
+import { compareSideBySide, controlResolves, describeSideBySide, sideBySideUnavailable, sideBySideVerdicts, summarizeSideBySide, type RatioSummary } from './sideBySideHttp';
 
 const AGENT_BUNDLE = join(__dirname, '../../dist/agent.js');
-const HTTP_ROUNDS = 8;
-const HTTP_WARMUP_MS = 1000;
-const HTTP_MEASURE_MS = 2500;
-const HTTP_CONNECTIONS = 16;
 const IDLE_WARMUP_MS = 5000;
 const IDLE_MEASURE_MS = 30_000;
 const STARTUP_ROUNDS = 40;
 /** Objects the GC program allocates (about 80 scavenges), and how often it restarts its GCProfiler (like one report). */
 const GC_PROGRAM_OBJECTS = 3_000_000;
 const CLOCK_TICKS_PER_SECOND = 100;
-/** Requests of the two counted server runs (instructions per request = difference / (N2 - N1)). */
-const COUNTED_REQUESTS = [1000, 5000] as const;
 
-/** The hello world; with a request count as its argument it exits once it has served that many (for instruction counts). */
+/** The hello world. */
 const SERVER_PROGRAM = `
 const http = require('http');
-const limit = Number(process.argv[2] ?? 0);
-let served = 0;
 const server = http.createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain' });
   res.end('hello world');
-  if (++served === limit) setImmediate(() => process.exit(0));
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
-`;
-/** Sends exactly the given number of requests over keep-alive connections, loopback only. */
-const COUNTED_LOAD_PROGRAM = `
-const http = require('http');
-const [port, total, connections] = process.argv.slice(2).map(Number);
-const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-let sent = 0;
-function one() {
-  if (sent >= total) return agent.destroy();
-  sent++;
-  http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => { res.resume(); res.on('end', one); }).on('error', () => {});
-}
-for (let i = 0; i < connections; i++) one();
-`;
-
-/** Keep-alive client loop: a fixed number of connections for a fixed time, loopback only. */
-const LOAD_PROGRAM = `
-const http = require('http');
-const [port, connections, warmupMs, measureMs] = process.argv.slice(2).map(Number);
-const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-const latencies = [];
-let measuring = false, stopping = false, requests = 0, total = 0;
-function one() {
-  if (stopping) return;
-  const t0 = process.hrtime.bigint();
-  http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-    res.resume();
-    res.on('end', () => {
-      total++;
-      if (measuring) { requests++; latencies.push(Number(process.hrtime.bigint() - t0) / 1e6); }
-      one();
-    });
-  }).on('error', () => {});
-}
-for (let i = 0; i < connections; i++) one();
-setTimeout(() => {
-  measuring = true;
-  const start = process.hrtime.bigint();
-  setTimeout(() => {
-    measuring = false; stopping = true;
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    latencies.sort((a, b) => a - b);
-    const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-    process.stdout.write(JSON.stringify({ rps: requests / seconds, p50: q(0.5), p99: q(0.99), total }) + '\\n');
-    agent.destroy();
-  }, measureMs);
-}, warmupMs);
 `;
 
 /** Allocates garbage in chunks (yielding between them, as a server does) with GC tracking off, by observer, or by GCProfiler. */
@@ -130,31 +72,6 @@ chunk();
 const IDLE_PROGRAM = `require('http').createServer(() => {}).listen(0, '127.0.0.1'); setInterval(() => {}, 3600000);`;
 const LIVES_400_MS = `setTimeout(() => { const u = process.cpuUsage(); process.stdout.write(JSON.stringify({ cpuMs: (u.user + u.system) / 1000 }) + '\\n'); }, 400);`;
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-/**
- * A distribution-free confidence interval of the median, at least 95%: [x(k), x(n-k+1)] of the sorted
- * values, with the largest k whose tails P(Binomial(n, 1/2) <= k-1) stay within 2.5% (k = 1, the
- * whole range, for small n).
- */
-function medianInterval(values: number[]): [number, number] {
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  let k = 1;
-  let tail = binomialHalf(n, 0);
-  while (k < n / 2 && tail + binomialHalf(n, k) <= 0.025) tail += binomialHalf(n, k++);
-  return [sorted[k - 1], sorted[n - k]];
-}
-
-function binomialHalf(n: number, k: number): number {
-  let c = 1;
-  for (let i = 0; i < k; i++) c = (c * (n - i)) / (i + 1);
-  return c / 2 ** n;
-}
 const round = (value: number, digits = 3) => Number(value.toFixed(digits));
 
 interface Env {
@@ -167,54 +84,6 @@ function environment(server: AgentServer, withAgent: boolean): Env {
   delete env.NODE_OPTIONS;
   if (withAgent) env.NODE_OPTIONS = nodeOptionsWithAgent(AGENT_BUNDLE, undefined);
   return { withAgent, env };
-}
-
-function firstLine<T>(child: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      text += b.toString();
-      const newline = text.indexOf('\n');
-      if (newline >= 0) resolve(JSON.parse(text.slice(0, newline)) as T);
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before reporting`)));
-  });
-}
-
-interface HttpRound {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly cpuUsPerRequest: number;
-  /** GCs per request the server's agent reported (with the agent only). */
-  readonly gcsPerRequest?: number;
-}
-
-/** One round of load against a fresh server process. */
-async function httpRound(dir: string, setup: Env, agents: AgentServer): Promise<HttpRound> {
-  const server = spawn(process.execPath, [join(dir, 'server.js')], { env: setup.env, stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const { port } = await firstLine<{ port: number }>(server);
-    const load = spawn(process.execPath, [join(dir, 'load.js'), String(port), String(HTTP_CONNECTIONS), String(HTTP_WARMUP_MS), String(HTTP_MEASURE_MS)], {
-      env: { ...process.env, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    // Server CPU per request over the measured window: far less sensitive to other load on the machine than req/s.
-    const cpuAtStart = new Promise<number>((resolve) => setTimeout(() => resolve(procCpuMs(server.pid!)), HTTP_WARMUP_MS));
-    const result = await firstLine<{ rps: number; p50: number; p99: number; total: number }>(load);
-    const cpuMs = procCpuMs(server.pid!) - (await cpuAtStart);
-    const gc = agents.get(server.pid!)?.latest?.gc;
-    const gcs = gc ? gc.minor.count + gc.major.count : undefined;
-    return {
-      rps: result.rps,
-      p50: result.p50,
-      p99: result.p99,
-      cpuUsPerRequest: (cpuMs * 1000) / (result.rps * (HTTP_MEASURE_MS / 1000)),
-      ...(setup.withAgent && gcs !== undefined ? { gcsPerRequest: gcs / result.total } : {}),
-    };
-  } finally {
-    server.kill('SIGKILL');
-  }
 }
 
 /**
@@ -272,10 +141,10 @@ function valgrindAvailable(): boolean {
  * about 0.01%; runs go two at a time (two cores). Returns the counts and the programs' stdout.
  */
 async function instructionCounts(
-  runs: Array<{ args: string[]; env: NodeJS.ProcessEnv; drive?: (firstLine: string) => void }>,
+  runs: Array<{ args: string[]; env: NodeJS.ProcessEnv }>,
 ): Promise<Array<{ instructions: number; stdout: string; wallMs: number }>> {
   const setarch = spawnSync('setarch', ['-R', 'true'], { stdio: 'ignore' }).status === 0;
-  const one = (args: string[], env: NodeJS.ProcessEnv, drive?: (firstLine: string) => void) =>
+  const one = (args: string[], env: NodeJS.ProcessEnv) =>
     new Promise<{ instructions: number; stdout: string; wallMs: number }>((resolve, reject) => {
       const started = Date.now();
       const command = [
@@ -286,15 +155,7 @@ async function instructionCounts(
       const child = spawn(command[0], command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
-      let driven = false;
-      child.stdout.on('data', (b: Buffer) => {
-        stdout += b.toString();
-        // A program that needs a peer (the counted server) says so in its first line.
-        if (drive && !driven && stdout.includes('\n')) {
-          driven = true;
-          drive(stdout.slice(0, stdout.indexOf('\n')));
-        }
-      });
+      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
       child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
       child.once('error', reject);
       child.once('close', () => {
@@ -304,7 +165,7 @@ async function instructionCounts(
       });
     });
   const out: Array<{ instructions: number; stdout: string; wallMs: number }> = [];
-  for (let i = 0; i < runs.length; i += 2) out.push(...(await Promise.all(runs.slice(i, i + 2).map((r) => one(r.args, r.env, r.drive)))));
+  for (let i = 0; i < runs.length; i += 2) out.push(...(await Promise.all(runs.slice(i, i + 2).map((r) => one(r.args, r.env)))));
   return out;
 }
 
@@ -317,46 +178,22 @@ export async function run(): Promise<BenchResult> {
   server.onDidConnect(() => connections++);
   try {
     writeFileSync(join(dir, 'server.js'), SERVER_PROGRAM);
-    writeFileSync(join(dir, 'load.js'), LOAD_PROGRAM);
     writeFileSync(join(dir, 'idle.js'), IDLE_PROGRAM);
     writeFileSync(join(dir, 'gc.js'), GC_PROGRAM);
-    writeFileSync(join(dir, 'counted-load.js'), COUNTED_LOAD_PROGRAM);
     writeFileSync(join(dir, 'empty.js'), '');
     writeFileSync(join(dir, 'lives400.js'), LIVES_400_MS);
     const without = environment(server, false);
     const withAgent = environment(server, true);
 
-    // (1) HTTP throughput, p99 and CPU per request, in pairs whose order alternates.
-    const rounds: Array<{ without: HttpRound; with: HttpRound }> = [];
-    for (let i = 0; i < HTTP_ROUNDS; i++) {
-      const connectedBefore = connections;
-      let a, b;
-      if (i % 2 === 0) {
-        a = await httpRound(dir, without, server);
-        b = await httpRound(dir, withAgent, server);
-      } else {
-        b = await httpRound(dir, withAgent, server);
-        a = await httpRound(dir, without, server);
-      }
-      if (connections === connectedBefore) throw new Error('the agent of the loaded server never connected');
-      rounds.push({ without: a, with: b });
-    }
-    const rpsWithout = median(rounds.map((r) => r.without.rps));
-    const rpsWith = median(rounds.map((r) => r.with.rps));
-    const p99Without = median(rounds.map((r) => r.without.p99));
-    const p99With = median(rounds.map((r) => r.with.p99));
-    // Per-round paired ratios are less sensitive to drift in machine load than ratios of medians.
-    const pct = (ratio: number) => (ratio - 1) * 100;
-    const rpsRatios = rounds.map((r) => r.with.rps / r.without.rps);
-    const p99Ratios = rounds.map((r) => r.with.p99 / r.without.p99);
-    const cpuRatios = rounds.map((r) => r.with.cpuUsPerRequest / r.without.cpuUsPerRequest);
-    const throughputDeltaPct = pct(median(rpsRatios));
-    const p99DeltaPct = pct(median(p99Ratios));
-    const cpuPerRequestDeltaPct = pct(median(cpuRatios));
-    const [rpsLow, rpsHigh] = medianInterval(rpsRatios).map(pct);
-    const [p99Low, p99High] = medianInterval(p99Ratios).map(pct);
-    const [cpuLow, cpuHigh] = medianInterval(cpuRatios).map(pct);
-    const gcsPerRequest = median(rounds.map((r) => r.with.gcsPerRequest ?? NaN).filter(Number.isFinite));
+    // (1) HTTP throughput and p99, side by side, with an A/A control in the same rounds.
+    const unavailable = sideBySideUnavailable();
+    const http = unavailable
+      ? undefined
+      : summarizeSideBySide(
+          await compareSideBySide({ dir, serverProgram: join(dir, 'server.js'), agents: server, envWithout: without.env, envWith: withAgent.env, log: (line) => console.error(line) }),
+        );
+    if (http && connections === 0) throw new Error('the agents of the loaded servers never connected');
+    const gcsPerRequest = http?.gcsPerRequest ?? NaN;
 
     // (2) Idle cost: no agent, default agent, agent in fine-detail mode, side by side.
     const [idleNone, idleAgent, idleFine] = await idleCosts(dir, [without, withAgent, { ...withAgent, fine: true }], server);
@@ -383,31 +220,19 @@ export async function run(): Promise<BenchResult> {
     const wallAgentOverEmpty = paired('agentWithEndpoint', 'emptyPreload');
     const wallEmptyOverNone = paired('emptyPreload', 'none');
     const agentAddedMs = median(wallAgentOverEmpty);
-    const [agentAddedLow, agentAddedHigh] = medianInterval(wallAgentOverEmpty);
+    const { low: agentAddedLow, high: agentAddedHigh } = medianInterval(wallAgentOverEmpty);
     const emptyCostMs = median(wallEmptyOverNone);
-    const [emptyLow, emptyHigh] = medianInterval(wallEmptyOverNone);
+    const { low: emptyLow, high: emptyHigh } = medianInterval(wallEmptyOverNone);
 
     // (4) Start-up and GC tracking in instructions (valgrind), when it is installed.
     let counted: Record<string, number> | undefined;
     if (valgrindAvailable()) {
       const gcRun = (mode: string) => ({ args: [join(dir, 'gc.js'), mode, String(GC_PROGRAM_OBJECTS)], env: dormant });
-      // The load generator runs natively: only the server is counted.
-      const servedRun = (env: NodeJS.ProcessEnv, requests: number) => ({
-        args: [join(dir, 'server.js'), String(requests)],
-        env,
-        drive: (line: string) => {
-          const { port } = JSON.parse(line) as { port: number };
-          spawn(process.execPath, [join(dir, 'counted-load.js'), String(port), String(requests), '4'], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: 'ignore' });
-        },
-      });
       const results = await instructionCounts([
         ...variants.map(([, args, env]) => ({ args, env })),
         gcRun('none'), gcRun('observer'), gcRun('profiler'),
-        servedRun(without.env, COUNTED_REQUESTS[0]), servedRun(without.env, COUNTED_REQUESTS[1]),
-        servedRun(withAgent.env, COUNTED_REQUESTS[0]), servedRun(withAgent.env, COUNTED_REQUESTS[1]),
       ]);
-      const [none, empty, agentDormant, agentLive, gcNone, gcObserver, gcProfiler, servedFewWithout, servedManyWithout, servedFewWith, servedManyWith] = results;
-      const extraRequests = COUNTED_REQUESTS[1] - COUNTED_REQUESTS[0];
+      const [none, empty, agentDormant, agentLive, gcNone, gcObserver, gcProfiler] = results;
       const gcs = Math.max(1, (JSON.parse(gcObserver.stdout) as { gcs: number }).gcs, (JSON.parse(gcProfiler.stdout) as { gcs: number }).gcs);
       // ns per instruction of a whole `node -e 0` (wall clock including the kernel's share), to turn counts into ms.
       const nsPerInstruction = (start.none * 1e6) / none.instructions;
@@ -421,10 +246,6 @@ export async function run(): Promise<BenchResult> {
         // Per GC, including the one-off cost of starting (an upper bound for a long-running program).
         observerPerGc: (gcObserver.instructions - gcNone.instructions) / gcs,
         profilerPerGc: (gcProfiler.instructions - gcNone.instructions) / gcs,
-        perRequestWithout: (servedManyWithout.instructions - servedFewWithout.instructions) / extraRequests,
-        perRequestWith: (servedManyWith.instructions - servedFewWith.instructions) / extraRequests,
-        // Wall seconds the extra requests took under valgrind: the agent's 1 Hz work ran that long.
-        extraSecondsWith: (servedManyWith.wallMs - servedFewWith.wallMs) / 1000,
       };
     }
 
@@ -438,7 +259,7 @@ export async function run(): Promise<BenchResult> {
     }
     const connectCpuMs = median(cpuWith) - median(cpuWithout);
 
-    const cpuUsPerRequestWith = median(rounds.map((r) => r.with.cpuUsPerRequest));
+    const cpuUsPerRequestWith = http?.medians.cpuUsPerRequestWith ?? NaN;
     const c = counted;
     const instructionFigures: Record<string, number> = c
       ? {
@@ -457,33 +278,40 @@ export async function run(): Promise<BenchResult> {
           gcProfilerInstructionsPerGc: Math.round(c.profilerPerGc),
           gcProfilerShareOfRequestCpuPct: round((c.profilerPerGc * gcsPerRequest * c.nsPerInstruction) / (cpuUsPerRequestWith * 1000) * 100, 3),
           gcObserverShareOfRequestCpuPct: round((c.observerPerGc * gcsPerRequest * c.nsPerInstruction) / (cpuUsPerRequestWith * 1000) * 100, 3),
-          httpInstructionsPerRequestWithout: Math.round(c.perRequestWithout),
-          httpInstructionsPerRequestWith: Math.round(c.perRequestWith),
-          httpInstructionsPerRequestDeltaPct: round((c.perRequestWith / c.perRequestWithout - 1) * 100, 2),
-          // A CPU-bound server's throughput scales with 1 / instructions per request.
-          httpThroughputDeltaPctByInstructions: round((c.perRequestWithout / c.perRequestWith - 1) * 100, 2),
-          httpValgrindSecondsForExtraRequests: round(c.extraSecondsWith, 1),
         }
       : {};
 
+    const verdicts = http ? sideBySideVerdicts(http) : undefined;
+    const ratioFigures = (name: string, r: RatioSummary | undefined): Record<string, number> =>
+      r ? { [`${name}Pct`]: round(r.median, 2), [`${name}PctLow`]: round(r.low, 2), [`${name}PctHigh`]: round(r.high, 2) } : {};
     const figures = {
-      httpRounds: HTTP_ROUNDS,
-      httpRpsWithout: Math.round(rpsWithout),
-      httpRpsWith: Math.round(rpsWith),
-      httpThroughputDeltaPct: round(throughputDeltaPct, 2),
-      httpThroughputDeltaPctLow: round(rpsLow, 2),
-      httpThroughputDeltaPctHigh: round(rpsHigh, 2),
-      httpP99WithoutMs: round(p99Without),
-      httpP99WithMs: round(p99With),
-      httpP99DeltaPct: round(p99DeltaPct, 2),
-      httpP99DeltaPctLow: round(p99Low, 2),
-      httpP99DeltaPctHigh: round(p99High, 2),
-      httpServerCpuUsPerRequestWithout: round(median(rounds.map((r) => r.without.cpuUsPerRequest)), 2),
-      httpServerCpuUsPerRequestWith: round(cpuUsPerRequestWith, 2),
-      httpServerCpuPerRequestDeltaPct: round(cpuPerRequestDeltaPct, 2),
-      httpServerCpuPerRequestDeltaPctLow: round(cpuLow, 2),
-      httpServerCpuPerRequestDeltaPctHigh: round(cpuHigh, 2),
-      httpGcsPerRequest: round(gcsPerRequest, 5),
+      ...(http
+        ? {
+            httpRounds: http.rounds,
+            httpIntervalConfidence: round(http.throughput.confidence, 4),
+            httpRpsWithout: Math.round(http.medians.requestsPerSecondWithout),
+            httpRpsWith: Math.round(http.medians.requestsPerSecondWith),
+            httpServerCpuUsPerRequestWithout: round(http.medians.cpuUsPerRequestWithout, 2),
+            httpServerCpuUsPerRequestWith: round(http.medians.cpuUsPerRequestWith, 2),
+            httpServerCoreShare: round(http.medians.coreShare, 3),
+            httpFixedRatePerServer: Math.round(http.medians.fixedRate),
+            httpP99WithoutMs: round(http.medians.p99MsWithout),
+            httpP99WithMs: round(http.medians.p99MsWith),
+            httpWindowsWithoutOneObservedInterval: http.windowsWithoutOneObservedInterval,
+            httpFailedRequests: http.errors,
+            httpGcsPerRequest: round(gcsPerRequest, 5),
+          }
+        : { httpSkipped: unavailable ?? '' }),
+      ...ratioFigures('httpThroughputDelta', http?.throughput),
+      ...ratioFigures('httpThroughputControlDelta', http?.throughputControl),
+      ...ratioFigures('httpThroughputAOnlyControlDelta', http?.throughputAOnly),
+      ...ratioFigures('httpThroughputMainThreadDelta', http?.throughputMainThread),
+      ...ratioFigures('httpRequestsPerSecondDelta', http?.requestsPerSecond),
+      ...ratioFigures('httpRequestsPerSecondControlDelta', http?.requestsPerSecondControl),
+      ...ratioFigures('httpP99Delta', http?.p99),
+      ...ratioFigures('httpP99ControlDelta', http?.p99Control),
+      ...ratioFigures('httpP99AOnlyControlDelta', http?.p99AOnly),
+      ...ratioFigures('httpCpuPerRequestAtFixedRateDelta', http?.cpuPerRequestAtFixedRate),
       idleCpuMsPerSecondWithout: round(idleNone.cpuMsPerS),
       idleCpuMsPerSecondAgent: round(idleAgent.cpuMsPerS),
       idleCpuMsPerSecondAgentFine: round(idleFine.cpuMsPerS),
@@ -502,26 +330,19 @@ export async function run(): Promise<BenchResult> {
       startAgentAddedOverEmptyPreloadMsHigh: round(agentAddedHigh, 2),
       ...instructionFigures,
       connectedAgentCpuMsFirst400ms: round(connectCpuMs, 2),
-      // Judged on the repeatable figure when there is one (wall-clock rounds here swing by 2-3x).
-      targetThroughputWithin2Pct: (c ? (c.perRequestWithout / c.perRequestWith - 1) * 100 : throughputDeltaPct) >= -2,
-      targetP99Within10Pct: p99DeltaPct <= 10,
+      // MET or MISSED when the whole confidence interval is on one side of the limit, else UNRESOLVED.
+      targetThroughputWithin2Pct: verdicts?.throughput ?? 'UNRESOLVED',
+      targetP99Within10Pct: verdicts?.p99 ?? 'UNRESOLVED',
+      httpControlResolves2PctThroughput: http ? controlResolves(http.throughputControl, 2) : false,
+      httpControlResolves10PctP99: http ? controlResolves(http.p99Control, 10) : false,
       targetIdleCpuAtMost1MsPerS: idleAgent.cpuMsPerS - idleNone.cpuMsPerS <= 1,
       targetIdleWakeupsAtMost2PerS: idleAgent.wakeupsPerS - idleNone.wakeupsPerS <= 2,
       // Judged on the repeatable figure when there is one.
       targetStartupAddedAtMost2Ms: (c ? ((c.agentLive - c.empty) * c.nsPerInstruction) / 1e6 : agentAddedMs) <= 2,
     };
-    const f = figures as Record<string, number | boolean>;
+    const f = figures as Record<string, number | boolean | string>;
     const lines = [
-      `node:http hello world, ${HTTP_CONNECTIONS} keep-alive connections, ${HTTP_ROUNDS} paired rounds of ${HTTP_MEASURE_MS / 1000} s (median of per-round ratios [95% CI]):`,
-      `  throughput   without ${figures.httpRpsWithout} req/s   with agent ${figures.httpRpsWith} req/s   delta ${figures.httpThroughputDeltaPct}% [${figures.httpThroughputDeltaPctLow}, ${figures.httpThroughputDeltaPctHigh}]   (target >= -2%)`,
-      `  p99 latency  without ${figures.httpP99WithoutMs} ms   with agent ${figures.httpP99WithMs} ms   delta ${figures.httpP99DeltaPct}% [${figures.httpP99DeltaPctLow}, ${figures.httpP99DeltaPctHigh}]   (target <= +10%)`,
-      `  server CPU per request  without ${figures.httpServerCpuUsPerRequestWithout} us   with agent ${figures.httpServerCpuUsPerRequestWith} us   delta ${figures.httpServerCpuPerRequestDeltaPct}% [${figures.httpServerCpuPerRequestDeltaPctLow}, ${figures.httpServerCpuPerRequestDeltaPctHigh}]`,
-      `  per round: ${rounds.map((r) => `${Math.round(r.without.rps)}/${Math.round(r.with.rps)}`).join('  ')} req/s (without/with); ${figures.httpGcsPerRequest} GCs per request`,
-      ...(c
-        ? [
-            `  instructions per request (valgrind, repeatable; requests ${COUNTED_REQUESTS[0]} to ${COUNTED_REQUESTS[1]}): without ${f.httpInstructionsPerRequestWithout}   with agent ${f.httpInstructionsPerRequestWith}   delta ${f.httpInstructionsPerRequestDeltaPct}%, so throughput ${f.httpThroughputDeltaPctByInstructions}% for a CPU-bound server (target >= -2%; an upper bound: valgrind slows the server ~30x, not the agent's 1 Hz work, which ran for ${f.httpValgrindSecondsForExtraRequests} s instead of a fraction of one)`,
-          ]
-        : []),
+      ...(http ? describeSideBySide(http) : [`node:http hello world side by side: skipped (${unavailable})`]),
       `idle process over ${IDLE_MEASURE_MS / 1000} s (after ${IDLE_WARMUP_MS / 1000} s warm-up):`,
       `  CPU        without ${figures.idleCpuMsPerSecondWithout} ms/s   agent ${figures.idleCpuMsPerSecondAgent} ms/s   agent fine detail ${figures.idleCpuMsPerSecondAgentFine} ms/s   added ${figures.idleAddedCpuMsPerSecond} ms/s (target <= 1)`,
       `  wake-ups   without ${figures.idleWakeupsPerSecondWithout}/s   agent ${figures.idleWakeupsPerSecondAgent}/s   agent fine detail ${figures.idleWakeupsPerSecondAgentFine}/s   added ${figures.idleAddedWakeupsPerSecond}/s (target <= 2)`,
@@ -538,7 +359,7 @@ export async function run(): Promise<BenchResult> {
       ...(c
         ? [
             `GC tracking, instructions per GC (valgrind, ${c.gcs} GCs, start-up included): PerformanceObserver ${f.gcObserverInstructionsPerGc} (the agent's)   v8.GCProfiler restarted per report ${f.gcProfilerInstructionsPerGc}`,
-            `  at ${figures.httpGcsPerRequest} GCs per request: observer ${f.gcObserverShareOfRequestCpuPct}%, GCProfiler ${f.gcProfilerShareOfRequestCpuPct}% of a request's CPU`,
+            `  at ${round(gcsPerRequest, 5)} GCs per request: observer ${f.gcObserverShareOfRequestCpuPct}%, GCProfiler ${f.gcProfilerShareOfRequestCpuPct}% of a request's CPU`,
           ]
         : []),
     ];
