@@ -77,7 +77,7 @@ export class UniformLinearScale extends LinearScale {
     }
     const { ticks, grid, position } = this.options;
     const ctx = this.ctx;
-    const font = toFont(ticks.font as Parameters<typeof toFont>[0]);
+    const font = toFont((ticks.font ?? {}) as Parameters<typeof toFont>[0]);
     const padding = ticks.padding ?? 0;
     const tickLength = grid.drawTicks ? grid.tickLength ?? 0 : 0;
     const horizontal = position === 'bottom';
@@ -108,7 +108,8 @@ export class UniformLinearScale extends LinearScale {
     const plain =
       ticks.display &&
       typeof ticks.color === 'string' &&
-      typeof ticks.font === 'object' &&
+      // No font of its own resolves to undefined: chart.js then uses the chart's default font.
+      (ticks.font === undefined || typeof ticks.font === 'object') &&
       !ticks.mirror &&
       !ticks.showLabelBackdrop &&
       !ticks.textStrokeWidth &&
