@@ -8,6 +8,7 @@ import { Chart, LinearScale, LineElement, PointElement, Tooltip, type ChartDatas
 import type { ChartPoint, DashboardStore } from './DashboardStore';
 import { formatClock, formatValue } from './formatValue';
 import { concatenateLines, lineIndexAt } from './lineRanges';
+import { LiveRedraw } from './LiveRedraw';
 import { MultiLineController, type MultiLineDatasetExtension } from './MultiLineController';
 import { UniformLinearScale } from './UniformLinearScale';
 import { MARKER_KINDS, type ChartMarker, type SeriesDescriptor, type SeriesUnit } from './protocol';
@@ -117,6 +118,8 @@ export class ChartCard {
   private readonly plot: HTMLElement;
   private readonly chart: Chart<'multiLine', ChartPoint[]>;
   private readonly dataset: LinesDataset;
+  /** Redraws after a tick without chart.update() when the layout cannot have changed. */
+  readonly live = new LiveRedraw();
   /** The lines drawn, in dataset order; rebuilt when the structure changes. */
   private plotted: PlottedLine[] = [];
   private structureVersion = -1;
@@ -175,7 +178,7 @@ export class ChartCard {
     this.chart = new Chart<'multiLine', ChartPoint[]>(this.canvas, {
       type: 'multiLine',
       data: { datasets: [this.dataset] },
-      plugins: [markerPlugin(this)],
+      plugins: [markerPlugin(this), this.live.plugin],
       options: {
         animation: false,
         responsive: true,
@@ -248,14 +251,19 @@ export class ChartCard {
       return this.pointCount();
     }
     this.dirty = false;
-    if (this.structureVersion !== this.store.structureVersion) this.rebuildDatasets();
+    if (this.structureVersion !== this.store.structureVersion) {
+      this.rebuildDatasets();
+      this.live.invalidate(); // colours, units and dashes live in the options a live redraw keeps
+    }
     const x = this.chart.options.scales!.x!;
     const start = this.store.rangeStart();
-    x.min = start;
-    x.max = this.store.now;
-    (x.ticks as { stepSize?: number }).stepSize = xStepFor(this.store.now - start);
-    this.syncLineData(start, this.store.now);
-    this.chart.update('none');
+    const bounds = { min: start, max: this.store.now, stepSize: xStepFor(this.store.now - start) };
+    // The options, for chart.js's next full update; a live redraw moves the scale itself.
+    x.min = bounds.min;
+    x.max = bounds.max;
+    (x.ticks as { stepSize?: number }).stepSize = bounds.stepSize;
+    this.syncLineData(bounds.min, bounds.max);
+    this.live.redraw(this.chart, bounds);
     const points = this.pointCount();
     // An attribute write invalidates style: only when the count changed (a bucket opened or left).
     if (points !== this.pointsShown) {

@@ -61,6 +61,39 @@ export class MultiLineController extends LineController {
 
   override update(mode: UpdateMode): void {
     super.update(mode);
+    this.refreshLines();
+  }
+
+  /**
+   * A live redraw's share of update() (see LiveRedraw.ts): element counts follow the data, points
+   * move to the scales' current pixels, lines take their ranges; options stay as the last update
+   * resolved them. What LineController.updateElements computes per point, without its option and
+   * animation machinery: returns false when there is nothing to copy options from (no update yet).
+   */
+  refreshPoints(): boolean {
+    const meta = this._cachedMeta;
+    const shared = (meta.data[0] as PointElement | undefined)?.options;
+    this.buildOrUpdateElements(false);
+    const points = meta.data as PointElement[];
+    const data = this.getDataset().data as unknown as readonly { x: number; y: number | null }[];
+    const x = meta.iScale!;
+    const y = meta.vScale!;
+    if (!shared && points.length) return false;
+    for (let i = 0; i < points.length; i++) {
+      const point = points[i]! as PointElement & { skip: boolean };
+      const value = data[i]!;
+      point.x = x.getPixelForValue(value.x);
+      point.y = y.getPixelForValue(value.y as number);
+      point.skip = Number.isNaN(point.x) || Number.isNaN(point.y);
+      // Elements added since the last update: the points' options are shared (chart.js's $shared).
+      point.options ??= shared!;
+    }
+    this.refreshLines();
+    return true;
+  }
+
+  /** Gives each line its range of the points and its colour, dash and width. */
+  private refreshLines(): void {
     const meta = this._cachedMeta;
     const points = meta.data as PointElement[];
     const base = (meta.dataset as LineElement | undefined)?.options ?? {};

@@ -14,7 +14,7 @@
  * per tick, as the dashboard's do not.
  */
 import { LinearScale, type ChartArea } from 'chart.js';
-import { _alignPixel, toFont } from 'chart.js/helpers';
+import { _addGrace, _alignPixel, toFont } from 'chart.js/helpers';
 
 declare module 'chart.js' {
   interface CartesianScaleTypeRegistry {
@@ -22,9 +22,85 @@ declare module 'chart.js' {
   }
 }
 
+/** The bounds a live refresh moves the x axis to (the clock moved). */
+export interface LiveBounds {
+  readonly min: number;
+  readonly max: number;
+  readonly stepSize: number;
+}
+
+/**
+ * chart.js 4's scale state that Scale.update keeps between its steps (core.scale.js): the user's
+ * bounds parsed from the options, the range with grace, and the caches of label sizes and of grid
+ * and label items that its draw methods fill from the ticks.
+ */
+interface ScaleState {
+  _userMin: number | undefined;
+  _userMax: number | undefined;
+  _range: { min: number; max: number } | undefined;
+  _labelSizes: unknown;
+  _gridLineItems: unknown;
+  _labelItems: unknown;
+}
+
 export class UniformLinearScale extends LinearScale {
   static override id = 'uniformLinear';
   static override defaults = LinearScale.defaults;
+
+  /**
+   * Moves the scale to new data (and, given `bounds`, to new user bounds) without a layout: the
+   * steps of Scale.update between sizing the box and fitting it (data limits, grace, ticks, labels,
+   * pixel mapping), so a live redraw (LiveRedraw.ts) costs no option resolution or layout. The
+   * box keeps its size and place; the caller checks with layoutKey() that a full update would have
+   * kept them too. The scale's plugin and option hooks (beforeBuildTicks and the like) are not
+   * called: the dashboard uses none.
+   */
+  refreshWithoutLayout(bounds?: LiveBounds): void {
+    const state = this as unknown as ScaleState;
+    if (bounds) {
+      state._userMin = bounds.min;
+      state._userMax = bounds.max;
+      // buildTicks reads them from the options, which chart.js resolved at the last update and
+      // caches: a write through the resolver updates its cache and the options it resolved from.
+      const options = this.options as unknown as { min: number; max: number; ticks: { stepSize: number } };
+      options.min = bounds.min;
+      options.max = bounds.max;
+      options.ticks.stepSize = bounds.stepSize;
+    }
+    this.determineDataLimits();
+    state._range = _addGrace(this, this.options.grace ?? 0, this.options.beginAtZero);
+    const ticks = this.buildTicks();
+    this.generateTickLabels(ticks);
+    // As Scale._convertTicksToLabels: a tick whose callback gave no label is not a tick.
+    this.ticks = ticks.filter((tick) => tick.label !== null && tick.label !== undefined);
+    this.configure();
+    state._labelSizes = null;
+    state._gridLineItems = null;
+    state._labelItems = null;
+  }
+
+  /**
+   * What of this scale's ticks chart.js's layout depends on, or undefined when that is more than
+   * this can tell. A left axis is as wide as its widest label, so every label counts. A bottom axis
+   * with unrotated one-line labels is as tall as one line whatever they say; what it asks of the
+   * plot's sides is half its first and last labels' widths, as long as those sit at its ends
+   * (Scale._calculatePadding; the dashboard's x axis has ticks at its bounds, includeBounds).
+   */
+  layoutKey(): string | undefined {
+    const labels = this.ticks.map((t) => t.label);
+    if (!labels.every((l): l is string => typeof l === 'string')) return undefined;
+    if (this.options.position === 'left') return labels.join('\n');
+    if (this.options.position !== 'bottom' || this.labelRotation !== 0 || labels.length === 0) return undefined;
+    const first = this.ticks[0]!.value;
+    const last = this.ticks[this.ticks.length - 1]!.value;
+    if (first !== this.min || last !== this.max) return undefined;
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.font = toFont((this.options.ticks.font ?? {}) as Parameters<typeof toFont>[0]).string;
+    const key = `${ctx.measureText(labels[0]!).width}|${ctx.measureText(labels[labels.length - 1]!).width}`;
+    ctx.restore();
+    return key;
+  }
 
   override drawGrid(chartArea: ChartArea): void {
     if (!this.gridDrawnHere()) {

@@ -18,6 +18,7 @@ import { WorkbenchBrowser } from '../harness/WorkbenchBrowser';
 import { loadVsCodeServerScript, repoRoot, type VsCodeServerScript } from '../harness/vscodeServerScript';
 import { dashboardSteps } from './dashboardSteps';
 import { diagnosisSteps } from './diagnosisSteps';
+import { liveRedrawStep } from './liveRedrawStep';
 import { checkVsix, packageVsix } from './VsixPackage';
 import { WorkbenchDriver, selectors } from './WorkbenchDriver';
 import { required, screenshotsDir, type E2EStep, type E2EStepState } from './e2eStep';
@@ -60,6 +61,7 @@ async function screenshot(state: E2EState, name: string, selector?: string): Pro
 }
 
 const steps: Step[] = [
+  liveRedrawStep,
   {
     title: 'packages a small .vsix holding only the bundles, media and docs',
     async run(state) {
