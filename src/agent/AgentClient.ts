@@ -24,13 +24,14 @@ import {
 import { DiagnosticRecorder, RecorderRefusal } from './DiagnosticRecorder';
 import { ErrorObserver } from './ErrorObserver';
 import { HandleTracker } from './HandleTracker';
+import { PeerDeadline } from './PeerDeadline';
 import { VitalsCollector } from './VitalsCollector';
 
 /** Waits between reconnection attempts; after the last one the agent gives up for good. */
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 15_000, 30_000, 30_000, 30_000, 60_000, 60_000, 120_000, 120_000, 300_000];
 /** A write still queued this long means the server stopped reading: drop the connection rather than keep the program alive. */
 const STUCK_WRITE_MS = 2000;
-/** A server must welcome the agent this fast. */
+/** A server must welcome the agent this fast (by default). */
 const WELCOME_TIMEOUT_MS = 5000;
 
 /** Where and how an AgentClient connects. */
@@ -39,6 +40,8 @@ export interface AgentClientOptions {
   readonly secret: string;
   /** Handle tracking already on since load (PROCESS_VITALS_AGENT_TRACK_HANDLES=1). */
   readonly handleTracker?: HandleTracker;
+  /** How long the server may take to welcome the agent; 5 s by default (tests shorten it). */
+  readonly welcomeTimeoutMs?: number;
 }
 
 /**
@@ -54,9 +57,9 @@ export class AgentClient {
   private failures = 0;
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private welcomeTimer: NodeJS.Timeout | undefined;
+  private welcomeDeadline: PeerDeadline | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
-  private stuckWriteTimer: NodeJS.Timeout | undefined;
+  private stuckWrite: PeerDeadline | undefined;
   private reportArmedAt = 0;
   private reportIntervalMs = DEFAULT_REPORT_INTERVAL_MS;
   private collector: VitalsCollector | undefined;
@@ -109,8 +112,7 @@ export class AgentClient {
       this.decoder = new NdjsonDecoder(MAX_SERVER_FRAME_BYTES);
       socket.on('connect', () => {
         this.write(this.hello());
-        this.welcomeTimer = setTimeout(() => socket.destroy(), WELCOME_TIMEOUT_MS);
-        this.welcomeTimer.unref();
+        this.welcomeDeadline = new PeerDeadline(this.options.welcomeTimeoutMs ?? WELCOME_TIMEOUT_MS, () => socket.destroy());
       });
       socket.on('data', (chunk: Buffer) => this.receive(socket, chunk));
       socket.on('error', () => undefined); // 'close' follows; the program must never see our errors.
@@ -141,8 +143,11 @@ export class AgentClient {
 
   private endSession(): void {
     this.welcomed = false;
-    for (const timer of [this.welcomeTimer, this.reportTimer, this.stuckWriteTimer]) if (timer) clearTimeout(timer);
-    this.welcomeTimer = this.reportTimer = this.stuckWriteTimer = undefined;
+    if (this.reportTimer) clearTimeout(this.reportTimer);
+    this.reportTimer = undefined;
+    this.welcomeDeadline?.clear();
+    this.stuckWrite?.clear();
+    this.welcomeDeadline = this.stuckWrite = undefined;
     this.collector?.stop();
     this.collector = undefined;
     this.errors.stop();
@@ -201,8 +206,8 @@ export class AgentClient {
           return;
         }
         this.welcomed = true;
-        if (this.welcomeTimer) clearTimeout(this.welcomeTimer);
-        this.welcomeTimer = undefined;
+        this.welcomeDeadline?.clear();
+        this.welcomeDeadline = undefined;
         this.reportIntervalMs = frame.reportIntervalMs;
         this.fine = frame.fineDetail;
         this.beginSession();
@@ -305,12 +310,11 @@ export class AgentClient {
       return;
     }
     // A queued write is an active request that keeps the program alive: never let it linger.
-    if (socket.writableLength > 0 && !this.stuckWriteTimer) {
-      this.stuckWriteTimer = setTimeout(() => {
-        this.stuckWriteTimer = undefined;
+    if (socket.writableLength > 0 && !this.stuckWrite) {
+      this.stuckWrite = new PeerDeadline(STUCK_WRITE_MS, () => {
+        this.stuckWrite = undefined;
         if (socket.writableLength > 0) socket.destroy();
-      }, STUCK_WRITE_MS);
-      this.stuckWriteTimer.unref();
+      });
     }
   }
 }

@@ -21,6 +21,11 @@ export { AGENT_ENDPOINT_ENV } from './agentEnvironment';
 
 /** How long after load the agent connects; shorter-lived processes never load it. */
 export const CONNECT_GRACE_MS = 150;
+/**
+ * Waits before loading the agent proper again when it could not be loaded (dist/ being rebuilt or
+ * replaced by an update at that moment); after the last, the agent stays dormant.
+ */
+const LOAD_RETRY_DELAYS_MS = [1000, 5000, 30_000];
 /** Marks the agent as loaded in this thread (NODE_OPTIONS can name it twice, e.g. a terminal plus a debug launch). */
 const LOADED = Symbol.for('processVitals.agent.loaded');
 /** Main modules of package-manager front ends, which only start the user's program. */
@@ -43,6 +48,24 @@ function loadCore(): AgentCore {
   return require(`${__dirname}/${file}`) as AgentCore;
 }
 
+/** Starts the agent proper after delayMs, or tries again later when it cannot be loaded yet. */
+function startLater(endpoint: string, secret: string, delayMs: number, retries: readonly number[]): void {
+  setTimeout(() => {
+    let core: AgentCore;
+    try {
+      core = loadCore();
+    } catch {
+      if (retries.length > 0) startLater(endpoint, secret, retries[0], retries.slice(1));
+      return;
+    }
+    try {
+      core.startAgent(endpoint, secret, false, 0);
+    } catch {
+      // The program must run exactly as it would without us.
+    }
+  }, delayMs).unref();
+}
+
 function load(): void {
   try {
     const env = process.env;
@@ -57,13 +80,7 @@ function load(): void {
       loadCore().startAgent(endpoint, secret, true, CONNECT_GRACE_MS);
       return;
     }
-    setTimeout(() => {
-      try {
-        loadCore().startAgent(endpoint, secret, false, 0);
-      } catch {
-        // The program must run exactly as it would without us.
-      }
-    }, CONNECT_GRACE_MS).unref();
+    startLater(endpoint, secret, CONNECT_GRACE_MS, LOAD_RETRY_DELAYS_MS);
   } catch {
     // The program must run exactly as it would without us.
   }

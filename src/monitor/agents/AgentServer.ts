@@ -24,10 +24,11 @@ import {
   type FromServer,
   type HandleReport,
 } from '../../agent/agentProtocol';
+import { PeerDeadline } from '../../agent/PeerDeadline';
 import { Emitter, type Disposable } from '../events';
 import { newAgentEndpoint } from './agentEndpoint';
 
-/** A hello must arrive this soon after connecting. */
+/** A hello must arrive this soon after connecting (by default). */
 const AUTH_TIMEOUT_MS = 5000;
 /** An agent must announce (accept) a request this soon. */
 const ACCEPT_TIMEOUT_MS = 5000;
@@ -48,6 +49,8 @@ export interface AgentServerOptions {
   readonly secret?: string;
   /** Report period asked of agents. */
   readonly reportIntervalMs?: number;
+  /** How long a connected peer may take to say hello; 5 s by default (tests shorten it). */
+  readonly helloTimeoutMs?: number;
 }
 
 /** A connected, authenticated agent (one per process thread). */
@@ -99,13 +102,13 @@ interface PendingRequest {
   readonly resolve: (result: Extract<AgentResult, { ok: true }>) => void;
   readonly reject: (error: AgentRequestError) => void;
   readonly options: AgentRequestOptions;
-  timer: NodeJS.Timeout;
+  deadline: PeerDeadline;
 }
 
 interface Peer {
   readonly socket: Socket;
   readonly decoder: NdjsonDecoder;
-  readonly authTimer: NodeJS.Timeout;
+  readonly helloDeadline: PeerDeadline;
   info: AgentConnectionInfo | undefined;
   dropped: boolean;
   frameWindowStart: number;
@@ -155,6 +158,7 @@ export class AgentServer implements Disposable {
     readonly endpoint: string,
     private readonly secret: string,
     private readonly reportIntervalMs: number,
+    private readonly helloTimeoutMs: number,
   ) {
     this.secretDigest = digest(secret);
     server.on('connection', (socket) => this.accept(socket));
@@ -177,7 +181,7 @@ export class AgentServer implements Disposable {
     // The server must not keep a CLI or a test alive on its own.
     server.unref();
     if (process.platform !== 'win32') chmodSync(endpoint, 0o600);
-    return new AgentServer(server, endpoint, secret, options.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS);
+    return new AgentServer(server, endpoint, secret, options.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS, options.helloTimeoutMs ?? AUTH_TIMEOUT_MS);
   }
 
   /** Environment variables that point agents at this server (add NODE_OPTIONS from nodeOptionsWithAgent()). */
@@ -264,9 +268,8 @@ export class AgentServer implements Disposable {
     }
     const id = this.nextRequestId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.expire(peer, id), options.timeoutMs ?? ACCEPT_TIMEOUT_MS);
-      timer.unref();
-      peer.pending.set(id, { resolve, reject, options, timer });
+      const deadline = new PeerDeadline(options.timeoutMs ?? ACCEPT_TIMEOUT_MS, () => this.expire(peer, id));
+      peer.pending.set(id, { resolve, reject, options, deadline });
       this.send(peer, { type: 'request', id, ...body } as FromServer);
     });
   }
@@ -291,14 +294,13 @@ export class AgentServer implements Disposable {
     const peer: Peer = {
       socket,
       decoder: new NdjsonDecoder(MAX_HELLO_FRAME_BYTES),
-      authTimer: setTimeout(() => this.drop(peer, 'sent no hello in time'), AUTH_TIMEOUT_MS),
+      helloDeadline: new PeerDeadline(this.helloTimeoutMs, () => this.drop(peer, 'sent no hello in time')),
       info: undefined,
       dropped: false,
       frameWindowStart: Date.now(),
       framesInWindow: 0,
       pending: new Map(),
     };
-    peer.authTimer.unref();
     this.peers.add(peer);
     socket.on('data', (chunk: Buffer) => this.receive(peer, chunk));
     socket.on('error', () => undefined); // 'close' follows.
@@ -342,7 +344,7 @@ export class AgentServer implements Disposable {
       if (frame.type !== 'hello') return this.drop(peer, 'sent a frame before its hello');
       if (frame.version !== AGENT_PROTOCOL_VERSION) return this.drop(peer, `speaks protocol version ${frame.version}, not ${AGENT_PROTOCOL_VERSION}`);
       if (!timingSafeEqual(digest(frame.secret), this.secretDigest)) return this.drop(peer, 'presented a wrong secret');
-      clearTimeout(peer.authTimer);
+      peer.helloDeadline.clear();
       const { secret: _secret, ...hello } = frame;
       const key = agentKey(hello.pid, hello.threadId);
       const previous = this.byKey.get(key);
@@ -367,14 +369,9 @@ export class AgentServer implements Disposable {
       case 'accepted': {
         const pending = peer.pending.get(frame.id);
         if (!pending) return;
-        clearTimeout(pending.timer);
-        if (pending.options.timeoutMs === undefined) {
-          pending.timer = setTimeout(() => this.expire(peer, frame.id), Math.min(MAX_REQUEST_MS, frame.estimate.durationMs * 2 + 10_000));
-          pending.timer.unref();
-        } else {
-          pending.timer = setTimeout(() => this.expire(peer, frame.id), pending.options.timeoutMs);
-          pending.timer.unref();
-        }
+        pending.deadline.clear();
+        const limitMs = pending.options.timeoutMs ?? Math.min(MAX_REQUEST_MS, frame.estimate.durationMs * 2 + 10_000);
+        pending.deadline = new PeerDeadline(limitMs, () => this.expire(peer, frame.id));
         try {
           pending.options.onAccepted?.(frame.estimate);
         } catch (error) {
@@ -386,7 +383,7 @@ export class AgentServer implements Disposable {
         const pending = peer.pending.get(frame.id);
         if (!pending) return;
         peer.pending.delete(frame.id);
-        clearTimeout(pending.timer);
+        pending.deadline.clear();
         if (frame.ok) pending.resolve(frame);
         else pending.reject(new AgentRequestError('refused', frame.error));
         return;
@@ -416,9 +413,9 @@ export class AgentServer implements Disposable {
   private onClose(peer: Peer): void {
     if (!this.peers.delete(peer)) return;
     peer.dropped = true;
-    clearTimeout(peer.authTimer);
+    peer.helloDeadline.clear();
     for (const [id, pending] of peer.pending) {
-      clearTimeout(pending.timer);
+      pending.deadline.clear();
       pending.reject(new AgentRequestError('disconnected', `the agent of process ${peer.info?.hello.pid} disconnected (request ${id})`));
     }
     peer.pending.clear();

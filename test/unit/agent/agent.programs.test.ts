@@ -1,9 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AGENT_ENDPOINT_ENV, AGENT_LAUNCH_TOKEN_ENV, AGENT_SECRET_ENV, AGENT_TRACK_HANDLES_ENV, type AgentReport } from '../../../src/agent/agentProtocol';
+import { CONNECT_GRACE_MS } from '../../../src/agent/agent';
 import { AgentServer, type AgentConnectionInfo, type AgentServerWarning } from '../../../src/monitor/agents/AgentServer';
-import { ProgramDirectory, assertAgentBuilt, median, nextEvent } from './agentPrograms';
+import { nodeOptionsWithAgent } from '../../../src/monitor/agents/agentNodeOptions';
+import { AGENT_BUNDLE, ProgramDirectory, assertAgentBuilt, median, nextEvent } from './agentPrograms';
 
 /** A program that stays alive (a ref'd interval) until killed. */
 const LONG_RUNNING = `setInterval(() => {}, 1000);\n`;
@@ -186,6 +188,18 @@ describe('agent in real Node programs', function () {
     assert.equal(run.code, 0);
     assert.equal(run.stdout.toString(), 'done\n');
     assert.equal(run.stderr.length, 0);
+  });
+
+  it('loads the agent proper later when it could not be loaded at first (dist/ being rebuilt), and connects', async () => {
+    // A copy of the loader whose agentCore.js is missing until the loader has tried once.
+    const loader = programs.write('agent.js', readFileSync(AGENT_BUNDLE, 'utf8'));
+    // This timer is armed after the loader's and is longer, so it fires after the loader's attempt.
+    const file = programs.write('late-core.js', `setTimeout(() => console.log('past grace'), ${CONNECT_GRACE_MS + 100}); setInterval(() => {}, 1000);`);
+    const connected = nextEvent(server.onDidConnect);
+    const child = programs.start(file, false, { ...server.environment(), NODE_OPTIONS: nodeOptionsWithAgent(loader, undefined) });
+    await new Promise<void>((resolve) => child.stdout!.on('data', (b: Buffer) => b.toString().includes('past grace') && resolve()));
+    programs.write('agentCore.js', readFileSync(join(dirname(AGENT_BUNDLE), 'agentCore.js'), 'utf8'));
+    assert.equal((await connected).hello.pid, child.pid);
   });
 
   it('stays dormant without an endpoint: no socket, no networking module loaded, no output', async () => {
