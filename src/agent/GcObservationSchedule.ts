@@ -1,12 +1,14 @@
 /**
- * GC rate above which GCs are sampled, per second. Observing GCs costs ~0.2M instructions per GC
- * (Node builds a performance entry for each; valgrind, bench/agentOverhead), ~50-70 us on this
- * project's machines: at 10 GCs/s that is well under 0.1% of a core, while a saturated hello-world
- * server scavenges hundreds of times a second and paid 1.4 points of its throughput for it.
+ * GC rate above which GCs are sampled, per second. Observing a GC costs ~0.2M instructions (Node
+ * builds a performance entry for each; valgrind, bench/agentOverhead) plus a couple of thread
+ * wake-ups: 0.15-0.3 ms of CPU per GC as measured by CPU time (a hello-world server lost 1.1-1.5
+ * points of throughput at ~1 GC per 600 requests; a test program ~20% at 700 GCs/s). At 5 GCs/s
+ * that is 0.1% of a core at most, 0.03% by the instruction count alone; a saturated hello-world
+ * server on a core of its own collects ~60 times a second.
  */
-export const GC_SAMPLING_ABOVE_PER_SECOND = 10;
-/** GC rate below which every GC is observed again, per second: half the rate above, so a rate near either bound does not flap. */
-export const GC_OBSERVE_ALL_BELOW_PER_SECOND = 5;
+export const GC_SAMPLING_ABOVE_PER_SECOND = 5;
+/** GC rate below which every GC is observed again, per second: well under the rate above, so a rate near either bound does not flap. */
+export const GC_OBSERVE_ALL_BELOW_PER_SECOND = 2;
 /**
  * Sampling starts once every observed interval over this long had a rate above the bound. A program
  * that starts allocating hard collects several times as often in its first seconds as later, while

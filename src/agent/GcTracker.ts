@@ -57,8 +57,8 @@ interface ObservedStretch {
  * instructions per GC against ~0.2M for the observer, 1.4-2.2% of a hello-world request's CPU
  * against 0.3-0.5%: too much of the agent's 2% throughput budget for a better last digit.
  *
- * Sampling: even the observer's ~0.2M instructions per GC cost a saturated hello-world server 1.4
- * points of throughput (it scavenges hundreds of times a second), so above a GC rate the observer
+ * Sampling: even the observer's cost (~0.2M instructions and a couple of thread wake-ups per GC)
+ * took 1.1-1.5 points of a saturated hello-world server's throughput, so above a GC rate the observer
  * runs one report interval in a few (GcObservationSchedule). For the unobserved intervals:
  *  - minor, incremental and weak-callback GCs are estimated: counts and pause per millisecond of
  *    the thread's work (workClock) in the newest observed stretches, times the work done since (GCs

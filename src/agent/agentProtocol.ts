@@ -94,9 +94,9 @@ export interface GcKindTotals {
 /**
  * How a busy process's GC figures were gathered. The agent observes every GC while the process
  * collects rarely; above a GC rate it observes one report interval in a few (all of them while fine
- * detail is on), because Node builds a performance entry per GC and a busy server collects hundreds
+ * detail is on), because Node builds a performance entry per GC and a busy server collects tens
  * of times a second. For the other intervals minor, incremental and weak-callback GCs (count and
- * pause) are estimated from the observed ones per ms of event-loop busy time; major GCs are still
+ * pause) are estimated from the observed ones per ms of the program's CPU time; major GCs are still
  * detected one by one with the heap after each measured, but several close together may count as
  * one, and their pause is the mean observed one.
  */
