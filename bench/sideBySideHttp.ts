@@ -14,7 +14,10 @@
  * Two phases per round, 20 s each, so that each holds exactly one of the agent's observed HTTP
  * intervals (it subscribes to the http.server channels for one report interval in 20, see
  * VitalsCollector): a shorter window would miss that second or weigh it double. The agents' reports
- * say when they observed, and every window is checked.
+ * say when they observed, and every window is checked. GCs are sampled the same way once a server
+ * has collected often for a few seconds (GcObservationSchedule: one interval in 20), so a saturated
+ * window holds one observed GC interval too, or a few more when sampling began in it (the first
+ * window of a round, after a short warm-up: against the agent); the count is printed.
  *
  *  - Throughput: wrk with 256 keep-alive connections per server, so no server's queue drains while
  *    the others hold the core. Throughput is requests per CPU-second of the server process (all
@@ -102,8 +105,11 @@ export interface SideBySideRound {
   /** HTTP intervals each agent observed inside each window (1 expected per agent and window). */
   readonly observedInSaturated: number[];
   readonly observedInFixedRate: number[];
-  /** GCs per request of the servers with the agent (from their reports), over warm-up and the saturated phase. */
+  /** GCs per request of the servers with the agent (from their reports: estimates while sampled), over warm-up and the saturated phase. */
   readonly gcsPerRequest: number;
+  /** Report intervals in which each agent observed every GC, inside each window (about 20 intervals each). */
+  readonly gcObservedInSaturated: number[];
+  readonly gcObservedInFixedRate: number[];
 }
 
 /** Why the side-by-side comparison cannot run here, or undefined when it can. */
@@ -130,6 +136,8 @@ export async function compareSideBySide(options: {
   const connected = new Set<number>();
   const observedAt = new Map<number, number[]>();
   const gcs = new Map<number, number>();
+  /** Per agent: the times of the reports whose interval had every GC observed. */
+  const gcObservedAt = new Map<number, number[]>();
   const subscriptions = [
     agents.onDidConnect((info) => connected.add(info.hello.pid)),
     agents.onDidReport(({ agent, report }) => {
@@ -140,6 +148,11 @@ export async function compareSideBySide(options: {
         observedAt.set(pid, list);
       }
       gcs.set(pid, report.gc.minor.count + report.gc.major.count);
+      if (report.gcSampling?.intervalObserved !== false) {
+        const list = gcObservedAt.get(pid) ?? [];
+        list.push(report.time);
+        gcObservedAt.set(pid, list);
+      }
     }),
   ];
   const rounds: SideBySideRound[] = [];
@@ -169,7 +182,7 @@ export async function compareSideBySide(options: {
         const rate = (FIXED_RATE_CORE_SHARE * 1e6) / aCpuUs;
         const paceMs = (FIXED_RATE_CONNECTIONS / rate) * 1000;
         const fixed = await measure(order, servers, () => Promise.all(order.map((role) => load(role, PHASE_SECONDS, FIXED_RATE_CONNECTIONS, paceMs))));
-        const inWindow = (pid: number, w: { start: number; end: number }) => (observedAt.get(pid) ?? []).filter((t) => t > w.start && t <= w.end).length;
+        const inWindow = (pid: number, w: { start: number; end: number }, times = observedAt) => (times.get(pid) ?? []).filter((t) => t > w.start && t <= w.end).length;
         const requestsSoFar = order.filter((r) => r.startsWith('B')).reduce((sum, r) => sum + warm[order.indexOf(r)].requests + saturated.results[order.indexOf(r)].requests, 0);
         const gcsSoFar = agentPids.reduce((sum, pid) => sum + (gcs.get(pid) ?? 0), 0);
         const result: SideBySideRound = {
@@ -179,6 +192,8 @@ export async function compareSideBySide(options: {
           observedInSaturated: agentPids.map((pid) => inWindow(pid, saturated.window)),
           observedInFixedRate: agentPids.map((pid) => inWindow(pid, fixed.window)),
           gcsPerRequest: gcsSoFar / requestsSoFar,
+          gcObservedInSaturated: agentPids.map((pid) => inWindow(pid, saturated.window, gcObservedAt)),
+          gcObservedInFixedRate: agentPids.map((pid) => inWindow(pid, fixed.window, gcObservedAt)),
         };
         rounds.push(result);
         options.log?.(describeRound(round, order, result));
@@ -228,7 +243,8 @@ function describeRound(round: number, order: readonly Role[], r: SideBySideRound
   return (
     `  round ${round + 1}: saturated ${each((role) => `${Math.round(r.saturated[role].requestsPerSecond)}/s ${r.saturated[role].cpuUsPerRequest.toFixed(2)} us`)}` +
     ` | at ${Math.round(r.fixedRate)}/s: p99 ${each((role) => `${(r.atFixedRate[role].p99Us / 1000).toFixed(2)} ms`)}` +
-    ` | observed ${r.observedInSaturated.join('')}/${r.observedInFixedRate.join('')}`
+    ` | observed ${r.observedInSaturated.join('')}/${r.observedInFixedRate.join('')}` +
+    ` | GCs observed in ${r.gcObservedInSaturated.join(',')}/${r.gcObservedInFixedRate.join(',')} intervals`
   );
 }
 
@@ -337,6 +353,9 @@ export interface SideBySideSummary {
   /** Windows in which an agent did not observe exactly one HTTP interval (0 expected). */
   readonly windowsWithoutOneObservedInterval: number;
   readonly gcsPerRequest: number;
+  /** Report intervals with every GC observed, per agent and window (median): saturated, and at the fixed rate. */
+  readonly gcObservedIntervalsSaturated: number;
+  readonly gcObservedIntervalsFixedRate: number;
 }
 
 /** Per-round ratios of the rounds, summarized. */
@@ -374,6 +393,8 @@ export function summarizeSideBySide(rounds: readonly SideBySideRound[]): SideByS
     errors: rounds.reduce((n, r) => n + ROLES.reduce((m, role) => m + r.saturated[role].errors + r.atFixedRate[role].errors, 0), 0),
     windowsWithoutOneObservedInterval: rounds.reduce((n, r) => n + [...r.observedInSaturated, ...r.observedInFixedRate].filter((c) => c !== 1).length, 0),
     gcsPerRequest: median(rounds.map((r) => r.gcsPerRequest)),
+    gcObservedIntervalsSaturated: median(rounds.flatMap((r) => r.gcObservedInSaturated)),
+    gcObservedIntervalsFixedRate: median(rounds.flatMap((r) => r.gcObservedInFixedRate)),
   };
 }
 
@@ -409,6 +430,7 @@ export function describeSideBySide(h: SideBySideSummary): string[] {
     h.windowsWithoutOneObservedInterval === 0
       ? `  each agent observed HTTP for exactly one report interval in every window (1 in 20, as configured); ${h.gcsPerRequest.toFixed(5)} GCs per request`
       : `  WARNING: ${h.windowsWithoutOneObservedInterval} agent windows did not hold exactly one observed HTTP interval (report timing drifted): the HTTP observation's weight is off`,
+    `  GCs observed (every GC of a report interval) in a median ${h.gcObservedIntervalsSaturated} of the ~${PHASE_SECONDS} intervals of a saturated window, ${h.gcObservedIntervalsFixedRate} at the fixed rate (GC sampling: one in 20 once a server collects often)`,
     ...(h.errors > 0 ? [`  wrk counted ${h.errors} failed requests (10 s timeouts or resets) over all servers and rounds`] : []),
   ];
 }

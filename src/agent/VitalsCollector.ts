@@ -26,10 +26,11 @@ type Channel = { subscribe(fn: (message: unknown) => void): void; unsubscribe(fn
 const HTTP_SAMPLE_EVERY = 20;
 
 /**
- * Gathers one report per call from cheap sources: process.memoryUsage(), GC figures (GcTracker),
- * event-loop utilization, monitorEventLoopDelay (only while the loop is busy or a user asked for
- * detail: an idle process then has one wake-up per report), getActiveResourcesInfo(), and the
- * http.server diagnostics channels (sampled: see setHttpObserving). Everything it starts, stop() undoes.
+ * Gathers one report per call from cheap sources: process.memoryUsage(), GC figures (GcTracker;
+ * sampled in processes that collect often), event-loop utilization, monitorEventLoopDelay (only
+ * while the loop is busy or a user asked for detail: an idle process then has one wake-up per
+ * report), getActiveResourcesInfo(), and the http.server diagnostics channels (sampled: see
+ * setHttpObserving). Everything it starts, stop() undoes.
  */
 export class VitalsCollector {
   private readonly perfHooks: typeof PerfHooks = lazyBuiltin('node:perf_hooks');
@@ -64,6 +65,7 @@ export class VitalsCollector {
   setFine(fine: boolean): void {
     this.fine = fine;
     this.updateLoopDelay();
+    this.gc.setFine(fine);
     if (fine) this.setHttpObserving(true);
   }
 
@@ -85,7 +87,9 @@ export class VitalsCollector {
     this.updateLoopDelay();
 
     const memory = process.memoryUsage();
+    this.gc.endInterval(this.fine);
     const gc = this.gc.read();
+    const gcSampling = this.gc.sampling();
     return {
       type: 'report',
       seq: this.seq++,
@@ -100,6 +104,7 @@ export class VitalsCollector {
       },
       heapAfterGc: this.gc.heapAfterGc,
       gc,
+      ...(gcSampling ? { gcSampling } : {}),
       eventLoopUtilization: Math.min(1, Math.max(0, round(utilization.utilization, 4))),
       eventLoopDelay: delay,
       activeResources: countResources(),

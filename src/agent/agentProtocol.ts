@@ -91,6 +91,22 @@ export interface GcKindTotals {
   readonly pauseMs: number;
 }
 
+/**
+ * How a busy process's GC figures were gathered. The agent observes every GC while the process
+ * collects rarely; above a GC rate it observes one report interval in a few (all of them while fine
+ * detail is on), because Node builds a performance entry per GC and a busy server collects tens
+ * of times a second. For the other intervals minor, incremental and weak-callback GCs (count and
+ * pause) are estimated from the observed ones per ms of the program's CPU time; major GCs are still
+ * detected one by one with the heap after each measured, but several close together may count as
+ * one, and their pause is the mean observed one.
+ */
+export interface GcSampling {
+  /** Share of the time since the agent started during which every GC was observed, 0..1. */
+  readonly observedFraction: number;
+  /** Whether every GC of this report's interval was observed (false: its figures hold estimates). */
+  readonly intervalObserved: boolean;
+}
+
 /** Event-loop delay over the last report interval, in ms. */
 export interface LoopDelay {
   /** 'histogram': monitorEventLoopDelay at resolutionMs; 'timer': one sample, the lateness of the report timer (idle process). */
@@ -138,9 +154,12 @@ export interface AgentReport {
   /** Actual ms since the previous report (or since start). */
   readonly intervalMs: number;
   readonly memory: AgentMemory;
-  /** Used heap right after the last major GC (V8's own after-GC statistics where Node has v8.GCProfiler), or null before the first one. */
+  /** Used heap right after the last major GC (the old generation's use read just after it), or null before the first one. */
   readonly heapAfterGc: number | null;
+  /** Cumulative GC figures by kind; while `gcSampling` is present they include estimates. */
   readonly gc: Readonly<Record<GcKind, GcKindTotals>>;
+  /** Present once some GCs went unobserved (the process collected often): how much was observed. Older agents omit it. */
+  readonly gcSampling?: GcSampling;
   /** Event-loop utilization over the interval, 0..1. */
   readonly eventLoopUtilization: number;
   readonly eventLoopDelay: LoopDelay;
@@ -495,6 +514,11 @@ function validateHttp(value: unknown): HttpServerInterval | null {
   };
 }
 
+function validateGcSampling(value: unknown): GcSampling {
+  const s = record(value, 'gcSampling');
+  return { observedFraction: num(s.observedFraction, 'gcSampling.observedFraction', 0, 1), intervalObserved: bool(s.intervalObserved, 'gcSampling.intervalObserved') };
+}
+
 function validateReport(f: Record<string, unknown>): AgentReport {
   const m = record(f.memory, 'memory');
   const g = record(f.gc, 'gc');
@@ -517,6 +541,7 @@ function validateReport(f: Record<string, unknown>): AgentReport {
     },
     heapAfterGc: f.heapAfterGc === null ? null : num(f.heapAfterGc, 'heapAfterGc'),
     gc,
+    ...(f.gcSampling !== undefined ? { gcSampling: validateGcSampling(f.gcSampling) } : {}),
     eventLoopUtilization: num(f.eventLoopUtilization, 'eventLoopUtilization', 0, 1),
     eventLoopDelay: validateLoopDelay(f.eventLoopDelay),
     activeResources: counts(f.activeResources, 'activeResources', 64),

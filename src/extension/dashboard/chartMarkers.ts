@@ -21,8 +21,8 @@ export const ALERT_MARKERS = 500;
 /** What a marker is drawn from, for an alert. */
 export type AlertForMarker = Pick<Alert, 'id' | 'processKey' | 'pid' | 'processName' | 'rule' | 'severity' | 'message' | 'firedAt'>;
 
-/** What the log needs of an agent report: its time and cumulative GC counts. */
-export type ReportForMarker = Pick<AgentReport, 'time' | 'gc'>;
+/** What the log needs of an agent report: its time, cumulative GC counts, and whether they include estimates. */
+export type ReportForMarker = Pick<AgentReport, 'time' | 'gc' | 'gcSampling'>;
 
 /** The leak verdicts of a process (the LeakWatch). */
 export type VerdictsOf = (processKey: string) => readonly Pick<LeakVerdict, 'kind' | 'state' | 'rate' | 'confidence' | 'onsetTime'>[];
@@ -60,12 +60,14 @@ export class ChartMarkerLog {
     if (count <= previous) return undefined;
     const collections = count - previous;
     const where = threadId === 0 ? '' : ` (worker ${threadId})`;
+    // A sampled process's major GCs are still detected one by one, but the pause of those not observed is the mean observed one.
+    const pause = `${report.gc.major.pauseMs.toFixed(0)} ms paused in major GCs so far${report.gcSampling ? ' (estimated: GCs are sampled)' : ''}`;
     const marker: ChartMarker = {
       id: `gc:${processKey}:${threadId}:${count}`,
       time: report.time,
       kind: 'majorGc',
       processKey,
-      label: `${collections === 1 ? 'Major GC' : `${collections} major GCs`}${where}, ${report.gc.major.pauseMs.toFixed(0)} ms paused in major GCs so far`,
+      label: `${collections === 1 ? 'Major GC' : `${collections} major GCs`}${where}, ${pause}`,
     };
     thread.markers.push(marker);
     if (thread.markers.length > MAJOR_GC_MARKERS_PER_THREAD) thread.markers.splice(0, thread.markers.length - MAJOR_GC_MARKERS_PER_THREAD);

@@ -66,8 +66,14 @@ export interface ObservedVitals {
   readonly activeHandles?: number;
   /** Cumulative major GCs since the agent started (tells a new heapAfterGcBytes from a repeated one). */
   readonly gcMajor?: number;
-  /** Cumulative minor GCs (scavenges) since the agent started. */
+  /** Cumulative minor GCs (scavenges) since the agent started; estimates included while gcObservedFraction is present. */
   readonly gcMinor?: number;
+  /**
+   * Share of the time since the agent started during which it observed every GC (0..1); absent while
+   * it has observed them all. A process that collects often has its GCs sampled: gcMinor then holds
+   * estimates, and gcMajor counts major GCs detected one by one (several close together may count as one).
+   */
+  readonly gcObservedFraction?: number;
   /** Live resources by type (process.getActiveResourcesInfo() counted). */
   readonly activeResources?: Readonly<Record<string, number>>;
 }
@@ -108,6 +114,7 @@ export const RECORDED_SERIES: Readonly<Record<string, RecordingSeries>> = {
   activeHandles: { unit: 'count', label: 'Active handles', source: 'agent' },
   gcMajor: { unit: 'count', label: 'Major GCs (cumulative)', source: 'agent' },
   gcMinor: { unit: 'count', label: 'Minor GCs (cumulative)', source: 'agent' },
+  gcObservedFraction: { unit: 'ratio', label: 'GCs observed (share of time)', source: 'agent' },
 };
 
 const NUMERIC_KEYS = Object.keys(RECORDED_SERIES) as Array<keyof ObservedVitals>;
@@ -134,6 +141,7 @@ export function vitalsOfProcess(sample: ProcessSample, agent: AgentVitals | unde
     activeHandles,
     gcMajor: r.gc.major.count,
     gcMinor: r.gc.minor.count,
+    ...(r.gcSampling ? { gcObservedFraction: r.gcSampling.observedFraction } : {}),
     activeResources: { ...r.activeResources },
   };
 }

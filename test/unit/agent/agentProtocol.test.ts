@@ -89,6 +89,12 @@ describe('agent protocol validation', () => {
     ['report with too many resource types', report({ activeResources: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`T${i}`, 1])) })],
     ['report with a nested object as count', report({ activeResources: { Timeout: { n: 1 } } })],
     ['report with http as a number', report({ http: 5 })],
+    ['report with gcSampling as null', report({ gcSampling: null })],
+    ['report with gcSampling as a number', report({ gcSampling: 0.05 })],
+    ['report with an observed GC fraction above 1', report({ gcSampling: { observedFraction: 1.5, intervalObserved: true } })],
+    ['report with a negative observed GC fraction', report({ gcSampling: { observedFraction: -0.1, intervalObserved: true } })],
+    ['report with an observed GC fraction as a string', report({ gcSampling: { observedFraction: '0.5', intervalObserved: true } })],
+    ['report with gcSampling missing intervalObserved', report({ gcSampling: { observedFraction: 0.5 } })],
     ['result with an unknown kind', { type: 'result', id: 1, ok: true, kind: 'shell' }],
     ['result with ok as a string', { type: 'result', id: 1, ok: 'yes', kind: 'done' }],
     ['accepted without an estimate', { type: 'accepted', id: 1 }],
@@ -115,6 +121,19 @@ describe('agent protocol validation', () => {
     assert.deepEqual(validateFromAgent(full), { ok: true, value: full });
     const older = validateFromAgent(VALID_HELLO);
     assert.ok(older.ok && older.value.type === 'hello' && !('heapSizeLimit' in older.value) && !('launchToken' in older.value));
+  });
+
+  it('accepts a report that says its GC figures were sampled, and one that does not (light processes, older agents)', () => {
+    const sampled = { ...VALID_REPORT, gcSampling: { observedFraction: 0.05, intervalObserved: false } };
+    const accepted = validateFromAgent(sampled);
+    assert.ok(accepted.ok);
+    // Through JSON: resource counts come back on a null prototype.
+    assert.deepEqual(JSON.parse(JSON.stringify(accepted.value)), sampled);
+    const hostile = validateFromAgent({ ...VALID_REPORT, gcSampling: { observedFraction: 1, intervalObserved: true, extra: 1 } });
+    assert.ok(hostile.ok && hostile.value.type === 'report');
+    assert.deepEqual(hostile.value.gcSampling, { observedFraction: 1, intervalObserved: true });
+    const unsampled = validateFromAgent(VALID_REPORT);
+    assert.ok(unsampled.ok && unsampled.value.type === 'report' && !('gcSampling' in unsampled.value));
   });
 
   it('keeps resource counts on a null prototype', () => {

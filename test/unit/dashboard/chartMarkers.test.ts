@@ -42,6 +42,15 @@ describe('ChartMarkerLog: major GCs from agent reports', () => {
     });
   }
 
+  it('says the pause is estimated when the agent sampled the GCs, and not otherwise', () => {
+    const log = new ChartMarkerLog();
+    log.observeAgentReport(P, 0, report(T0, 1));
+    const observed = log.observeAgentReport(P, 0, report(T0 + 1000, 2, 7));
+    const sampled = log.observeAgentReport(P, 0, { ...report(T0 + 2000, 3, 9), gcSampling: { observedFraction: 0.05, intervalObserved: false } });
+    assert.equal(observed!.label, 'Major GC, 7 ms paused in major GCs so far');
+    assert.equal(sampled!.label, 'Major GC, 9 ms paused in major GCs so far (estimated: GCs are sampled)');
+  });
+
   it('counts each worker thread separately and says which', () => {
     const log = new ChartMarkerLog();
     log.observeAgentReport(P, 0, report(T0, 1));

@@ -65,6 +65,20 @@ describe('Recorder and LeakWatch on a scripted monitor', () => {
     assert.equal(agentLine.heapAfterGcBytes, undefined, 'absent before the first major GC');
     assert.equal(agentLine.gcMajor, VALID_REPORT.gc.major.count);
     assert.deepEqual({ ...agentLine.activeResources }, { Timeout: 2 });
+    assert.equal(agentLine.gcObservedFraction, undefined, 'every GC observed: nothing to say');
+  });
+
+  it('records how much of the GCs the agent observed once it samples them', () => {
+    const monitor = new ScriptedMonitor();
+    const lines: string[] = [];
+    const recorder = new Recorder(monitor, { pid: 4242, write: (l) => lines.push(l), close: () => {} });
+    monitor.tick(0, 30 * MB, {});
+    monitor.tick(1, 30 * MB, { gcSampling: { observedFraction: 0.25, intervalObserved: false } });
+    recorder.dispose();
+    const recording = parseRecording(lines.join(''));
+    // The parser keeps no header series; the written header lists the key with its unit.
+    assert.equal((JSON.parse(lines[0]!) as { series: Record<string, { unit: string }> }).series.gcObservedFraction!.unit, 'ratio');
+    assert.deepEqual(recording.samples.map((s) => s.gcObservedFraction), [undefined, 0.25]);
   });
 
   it('LeakWatch reports a growing non-Node process through its RSS, and forgets it when it exits', () => {
