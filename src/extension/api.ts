@@ -43,8 +43,12 @@ export interface ProcessVitalsApi {
   readonly onDidTick: vscode.Event<void>;
   /** The status bar item's current text and tooltip. */
   getStatusBar(): { text: string; tooltip: string };
-  /** The Node agent of a process, when one is connected: when it said hello and what it reported last. */
-  getAgent(pid: number): { connectedAt: number; nodeVersion: string; heapUsed: number | undefined } | undefined;
+  /**
+   * The Node agent of a process, when one is connected: when it said hello and what it reported
+   * last (heapUsed; loopDelayResolutionMs: the event-loop delay histogram's resolution, finer while
+   * a user looks at the process closely, 0 when an idle process is measured by its report timer).
+   */
+  getAgent(pid: number): { connectedAt: number; nodeVersion: string; heapUsed: number | undefined; loopDelayResolutionMs: number | undefined } | undefined;
   /** Whether the agent is injected into new terminals and launches, and if not, why. */
   getAgentInjectionState(): 'injected' | 'disabled' | 'untrusted' | 'unavailable';
   /** The monitor's key (pid@startTime) of a watched PID. */

@@ -65,6 +65,9 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     context.subscriptions.push(injection, injection.server.onWarning((warning) => log.warn(warning.message)));
     monitor.attachAgents(injection.server);
     debugSessions.attachAgents(injection.server);
+    // A dashboard restored with the window may have focused a process before the server was up.
+    const closelyWatched = dashboard.closelyWatched();
+    if (closelyWatched !== undefined) injection.server.setDetail(closelyWatched, true);
   });
 
   const terminator = new ProcessTerminator(monitor, log);
@@ -278,6 +281,9 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     inspectHandles: (pid) => diagnosis.reportHandles(pid),
   });
   context.subscriptions.push(dashboard);
+  // The process a user looks at closely in the dashboard gets fine detail from its agent (a fine
+  // event-loop delay resolution, every GC observed); the server repeats it when the agent reconnects.
+  context.subscriptions.push(dashboard.onDidChangeCloselyWatched(({ pid, closely }) => agentInjection?.server.setDetail(pid, closely)));
   // From a tree item the argument is the item's element: the dashboard opens focused on that process.
   register(Commands.openDashboard, (arg) => dashboard.open(processKeyOf(arg)));
   register(Commands.takeHeapSnapshot, (arg) => diagnosis.takeHeapSnapshot(processKeyOf(arg)));
@@ -298,7 +304,8 @@ export function activate(context: vscode.ExtensionContext): ProcessVitalsApi {
     getAgent: (pid) => {
       const connection = agentInjection?.server.get(pid);
       if (!connection) return undefined;
-      return { connectedAt: connection.connectedAt, nodeVersion: connection.hello.nodeVersion, heapUsed: connection.latest?.memory.heapUsed };
+      const latest = connection.latest;
+      return { connectedAt: connection.connectedAt, nodeVersion: connection.hello.nodeVersion, heapUsed: latest?.memory.heapUsed, loopDelayResolutionMs: latest?.eventLoopDelay.resolutionMs };
     },
     getAgentInjectionState: () => agentInjection?.state ?? 'unavailable',
     getAlerts: () => alerts.active().map((a) => ({ ...a })),

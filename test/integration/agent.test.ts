@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { FINE_LOOP_DELAY_RESOLUTION_MS } from '../../src/agent/agentProtocol';
 import { agentInjected, flatten, killQuietly, nodeCommandWritingPid, ticksUntil, vitalsApi, waitForFile } from './vitalsTestSupport';
 
 describe('The Node agent in a real VS Code', function () {
@@ -46,6 +47,26 @@ describe('The Node agent in a real VS Code', function () {
     await ticksUntil(vitals, () => flatten(vitals.getProcessTree()).some((n) => n.pid === pid && n.agent === true && /heap \d/.test(n.description ?? '')), 10);
     const node = flatten(vitals.getProcessTree()).find((n) => n.pid === pid)!;
     assert.match(node.description ?? '', /· heap [\d.]+ (KB|MB) · loop [\d.]+ ms$/);
+  });
+
+  it('asks for fine detail while the dashboard shows that process, and stops when the dashboard closes', async () => {
+    const vitals = await vitalsApi();
+    await agentInjected(vitals);
+    const pidFile = join(scratch, 'agent-fine.pid');
+    const terminal = vscode.window.createTerminal({ name: 'pv-agent-fine', cwd: scratch });
+    terminals.push(terminal);
+    // Idle: without fine detail its agent measures the loop by its report timer (resolution 0).
+    terminal.sendText(nodeCommandWritingPid(pidFile, 'setInterval(() => {}, 1000)'));
+    const pid = Number(await waitForFile(pidFile, 'the terminal program'));
+    pids.push(pid);
+    await ticksUntil(vitals, () => vitals.getAgent(pid)?.loopDelayResolutionMs === 0 && vitals.processKeyOf(pid) !== undefined, 15);
+    await vscode.commands.executeCommand('processVitals.openDashboard', vitals.processKeyOf(pid));
+    try {
+      await ticksUntil(vitals, () => vitals.getAgent(pid)?.loopDelayResolutionMs === FINE_LOOP_DELAY_RESOLUTION_MS, 15);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+    await ticksUntil(vitals, () => vitals.getAgent(pid)?.loopDelayResolutionMs === 0, 15);
   });
 
   it('is injected into a node launch configuration, and the debuggee reports', async () => {

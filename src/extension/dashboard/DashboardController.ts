@@ -23,6 +23,11 @@ export class DashboardController implements vscode.Disposable, vscode.WebviewPan
    * later shows the major GCs and alerts of the history it hydrates.
    */
   private readonly markerLog = new ChartMarkerLog();
+  /** The PID of the process a user looks at closely in the dashboard (DashboardPanel.closelyWatched). */
+  private closelyWatchedPid: number | undefined;
+  private readonly closeWatchEmitter = new vscode.EventEmitter<{ readonly pid: number; readonly closely: boolean }>();
+  /** A process started or stopped being looked at closely: its agent should report fine detail meanwhile. */
+  readonly onDidChangeCloselyWatched = this.closeWatchEmitter.event;
 
   constructor(services: DashboardControllerServices) {
     // One sampler for every panel: it keeps the previous CPU reading, so CPU% is a true difference.
@@ -37,6 +42,10 @@ export class DashboardController implements vscode.Disposable, vscode.WebviewPan
       vscode.window.registerWebviewPanelSerializer(WebviewPanels.dashboard, this),
       services.monitor.onDidAgentReport((event) => log.observeAgentReport(event.process.key, event.threadId, event.report)),
       services.monitor.onDidExit(() => log.retainProcesses(new Set(services.processes().map((p) => p.key)))),
+      // The focused process may appear after the focus (a restored tab) or exit while focused.
+      services.monitor.onDidSample(() => {
+        if (this.current) this.updateCloselyWatched(this.current);
+      }),
     );
     const alerts = services.alerts;
     if (alerts) {
@@ -81,14 +90,31 @@ export class DashboardController implements vscode.Disposable, vscode.WebviewPan
     panel.iconPath = vscode.Uri.joinPath(this.services.extensionUri, 'media', 'activitybar.svg');
     const dashboard = new DashboardPanel(panel, state, this.services);
     this.current = dashboard;
+    dashboard.onDidChangeCloselyWatched(() => this.updateCloselyWatched(dashboard));
     dashboard.onDidDispose(() => {
       if (this.current === dashboard) this.current = undefined;
     });
+    this.updateCloselyWatched(dashboard);
+  }
+
+  /** The PID a user looks at closely now, if any (see onDidChangeCloselyWatched). */
+  closelyWatched(): number | undefined {
+    return this.closelyWatchedPid;
+  }
+
+  private updateCloselyWatched(dashboard: DashboardPanel): void {
+    const key = this.current === dashboard ? dashboard.closelyWatched() : undefined;
+    const pid = key === undefined ? undefined : this.services.processes().find((p) => p.key === key)?.info.pid;
+    if (pid === this.closelyWatchedPid) return;
+    if (this.closelyWatchedPid !== undefined) this.closeWatchEmitter.fire({ pid: this.closelyWatchedPid, closely: false });
+    this.closelyWatchedPid = pid;
+    if (pid !== undefined) this.closeWatchEmitter.fire({ pid, closely: true });
   }
 
   dispose(): void {
     this.current?.dispose();
     this.current = undefined;
+    this.closeWatchEmitter.dispose();
     for (const s of this.subscriptions.splice(0)) s.dispose();
   }
 }

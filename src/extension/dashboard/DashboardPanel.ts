@@ -94,6 +94,9 @@ export class DashboardPanel implements vscode.Disposable {
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   /** Fires once, when the tab is closed or the panel disposed. */
   readonly onDidDispose = this.disposeEmitter.event;
+  private readonly closeWatchEmitter = new vscode.EventEmitter<void>();
+  /** Fires when closelyWatched() may have changed (focus, visibility, disposal). */
+  readonly onDidChangeCloselyWatched = this.closeWatchEmitter.event;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -108,6 +111,7 @@ export class DashboardPanel implements vscode.Disposable {
       panel.onDidChangeViewState(() => {
         // A hidden page is discarded; it posts `ready` again when shown and is re-hydrated then.
         if (!panel.visible) this.pageGone();
+        this.closeWatchEmitter.fire();
       }),
       webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
       services.monitor.onDidSample((batch) => this.onTick(batch.time)),
@@ -128,11 +132,21 @@ export class DashboardPanel implements vscode.Disposable {
     return this.state;
   }
 
+  /**
+   * The process a user is looking at closely: the one the charts focus on while the tab is
+   * visible. Its agent is asked for fine detail meanwhile (fine event-loop delay resolution, every
+   * GC observed), which costs too much to ask of every process all the time.
+   */
+  closelyWatched(): string | undefined {
+    return !this.disposed && this.panel.visible ? this.state.focusKey ?? undefined : undefined;
+  }
+
   /** Brings the tab forward, focused on one process (or all, with null). */
   reveal(focusKey: string | null | undefined): void {
     if (focusKey !== undefined && focusKey !== this.state.focusKey) {
       this.state = { ...this.state, focusKey };
       if (this.pageReady) this.hydrate();
+      this.closeWatchEmitter.fire();
     }
     this.panel.reveal();
   }
@@ -288,6 +302,7 @@ export class DashboardPanel implements vscode.Disposable {
         return;
       case 'focus':
         this.state = { ...this.state, focusKey: message.processKey };
+        this.closeWatchEmitter.fire();
         return;
       case 'setPaused':
         this.state = { ...this.state, paused: message.paused };
@@ -457,6 +472,8 @@ export class DashboardPanel implements vscode.Disposable {
     this.stopSystemSampling();
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.panel.dispose();
+    this.closeWatchEmitter.fire();
+    this.closeWatchEmitter.dispose();
     this.disposeEmitter.fire();
     this.disposeEmitter.dispose();
   }
