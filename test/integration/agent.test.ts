@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { FINE_LOOP_DELAY_RESOLUTION_MS } from '../../src/agent/agentProtocol';
-import { agentInjected, flatten, killQuietly, nodeCommandWritingPid, ticksUntil, vitalsApi, waitForFile } from './vitalsTestSupport';
+import { agentInjected, flatten, killQuietly, nodeCommandWritingPid, runNodeInTerminal, ticksUntil, vitalsApi, waitForFile } from './vitalsTestSupport';
 
 describe('The Node agent in a real VS Code', function () {
   this.timeout(120_000);
@@ -52,13 +52,8 @@ describe('The Node agent in a real VS Code', function () {
   it('asks for fine detail while the dashboard shows that process, and stops when the dashboard closes', async () => {
     const vitals = await vitalsApi();
     await agentInjected(vitals);
-    const pidFile = join(scratch, 'agent-fine.pid');
-    const terminal = vscode.window.createTerminal({ name: 'pv-agent-fine', cwd: scratch });
-    terminals.push(terminal);
     // Idle: without fine detail its agent measures the loop by its report timer (resolution 0).
-    terminal.sendText(nodeCommandWritingPid(pidFile, 'setInterval(() => {}, 1000)'));
-    const pid = Number(await waitForFile(pidFile, 'the terminal program'));
-    pids.push(pid);
+    const pid = await runNodeInTerminal({ terminals, pids }, 'pv-agent-fine', scratch, 'setInterval(() => {}, 1000)');
     await ticksUntil(vitals, () => vitals.getAgent(pid)?.loopDelayResolutionMs === 0 && vitals.processKeyOf(pid) !== undefined, 15);
     await vscode.commands.executeCommand('processVitals.openDashboard', vitals.processKeyOf(pid));
     try {

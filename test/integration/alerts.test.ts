@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { killQuietly, nodeCommandWritingPid, ticksUntil, vitalsApi, waitForFile } from './vitalsTestSupport';
+import { killQuietly, runNodeInTerminal, ticksUntil, vitalsApi } from './vitalsTestSupport';
 
 describe('Alerts in a real VS Code', function () {
   this.timeout(120_000);
@@ -27,12 +27,7 @@ describe('Alerts in a real VS Code', function () {
 
   it('raises a CPU alert for a busy program, counts it in the status bar, and resolves it when the program exits', async () => {
     const vitals = await vitalsApi();
-    const pidFile = join(scratch, 'busy.pid');
-    const terminal = vscode.window.createTerminal({ name: 'pv-busy', cwd: scratch });
-    terminals.push(terminal);
-    terminal.sendText(nodeCommandWritingPid(pidFile, 'for (;;) {}'));
-    const pid = Number(await waitForFile(pidFile, 'the busy program'));
-    pids.push(pid);
+    const pid = await runNodeInTerminal({ terminals, pids }, 'pv-busy', scratch, 'for (;;) {}');
 
     const alert = () => vitals.getAlerts().find((a) => a.pid === pid && a.rule === 'cpu');
     await ticksUntil(vitals, () => alert() !== undefined, 30);
@@ -50,12 +45,7 @@ describe('Alerts in a real VS Code', function () {
 
   it('does not alert on an idle program', async () => {
     const vitals = await vitalsApi();
-    const pidFile = join(scratch, 'idle.pid');
-    const terminal = vscode.window.createTerminal({ name: 'pv-idle', cwd: scratch });
-    terminals.push(terminal);
-    terminal.sendText(nodeCommandWritingPid(pidFile, 'setInterval(() => {}, 1000)'));
-    const pid = Number(await waitForFile(pidFile, 'the idle program'));
-    pids.push(pid);
+    const pid = await runNodeInTerminal({ terminals, pids }, 'pv-idle', scratch, 'setInterval(() => {}, 1000)');
     // Long enough for the sustain period to pass several times over.
     let ticks = 0;
     await ticksUntil(vitals, () => ++ticks >= 8, 20);

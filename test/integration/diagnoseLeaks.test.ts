@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { agentInjected, flatten, killQuietly, nodeCommandWritingPid, ticksUntil, vitalsApi, waitForFile } from './vitalsTestSupport';
+import { agentInjected, flatten, killQuietly, runNodeInTerminal, ticksUntil, vitalsApi } from './vitalsTestSupport';
 
 /** A program that keeps every request-like object it makes: a heap leak with a name to find. */
 const LEAKING_PROGRAM = 'class LeakyRequestRecord { constructor(i) { this.id = i; this.payload = "x".repeat(256) + i; } } const kept = []; let i = 0; setInterval(() => { for (let k = 0; k < 200; k++) kept.push(new LeakyRequestRecord(i++)); }, 50)';
@@ -26,12 +26,7 @@ describe('Diagnose Leaks in a real VS Code', function () {
   it('diagnoses a leaking Node program end to end: names the leaking constructor and opens the report', async () => {
     const vitals = await vitalsApi();
     await agentInjected(vitals);
-    const pidFile = join(scratch, 'leaky.pid');
-    const terminal = vscode.window.createTerminal({ name: 'pv-leaky', cwd: scratch });
-    terminals.push(terminal);
-    terminal.sendText(nodeCommandWritingPid(pidFile, LEAKING_PROGRAM));
-    const pid = Number(await waitForFile(pidFile, 'the leaking program'));
-    pids.push(pid);
+    const pid = await runNodeInTerminal({ terminals, pids }, 'pv-leaky', scratch, LEAKING_PROGRAM);
     await ticksUntil(vitals, () => vitals.getAgent(pid) !== undefined && flatten(vitals.getProcessTree()).some((n) => n.pid === pid), 20);
 
     const processKey = vitals.processKeyOf(pid);

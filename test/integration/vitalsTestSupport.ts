@@ -1,6 +1,7 @@
 /** What the integration tests share: the extension's API and ways to wait on real events. */
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ProcessTreeNodeSnapshot, ProcessVitalsApi } from '../../src/extension/api';
 
@@ -90,4 +91,25 @@ export function killQuietly(pid: number): void {
 /** A shell command line that starts node, writes its PID to pidFile, then runs body. */
 export function nodeCommandWritingPid(pidFile: string, body: string): string {
   return `node -e 'require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); ${body}'`;
+}
+
+/** What a test started in terminals, for its after() hook to end. */
+export interface TerminalPrograms {
+  readonly terminals: vscode.Terminal[];
+  readonly pids: number[];
+}
+
+/**
+ * Types a node program into a new integrated terminal named `name`, in `cwd`, as a user would, and
+ * resolves with its PID once the program has written it (to `<name>.pid` in cwd). The terminal and
+ * the PID join `started`.
+ */
+export async function runNodeInTerminal(started: TerminalPrograms, name: string, cwd: string, body: string): Promise<number> {
+  const pidFile = join(cwd, `${name}.pid`);
+  const terminal = vscode.window.createTerminal({ name, cwd });
+  started.terminals.push(terminal);
+  terminal.sendText(nodeCommandWritingPid(pidFile, body));
+  const pid = Number(await waitForFile(pidFile, `the program of terminal ${name}`));
+  started.pids.push(pid);
+  return pid;
 }
