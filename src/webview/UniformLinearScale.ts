@@ -96,7 +96,7 @@ export class UniformLinearScale extends LinearScale {
     if (first !== this.min || last !== this.max) return undefined;
     const ctx = this.ctx;
     ctx.save();
-    ctx.font = toFont((this.options.ticks.font ?? {}) as Parameters<typeof toFont>[0]).string;
+    ctx.font = this.tickFont().string;
     const key = `${ctx.measureText(labels[0]!).width}|${ctx.measureText(labels[labels.length - 1]!).width}`;
     ctx.restore();
     return key;
@@ -153,7 +153,7 @@ export class UniformLinearScale extends LinearScale {
     }
     const { ticks, grid, position } = this.options;
     const ctx = this.ctx;
-    const font = toFont((ticks.font ?? {}) as Parameters<typeof toFont>[0]);
+    const font = this.tickFont();
     const padding = ticks.padding ?? 0;
     const tickLength = grid.drawTicks ? grid.tickLength ?? 0 : 0;
     const horizontal = position === 'bottom';
@@ -176,6 +176,11 @@ export class UniformLinearScale extends LinearScale {
       else ctx.fillText(tick.label as string, across, along);
     });
     ctx.restore();
+  }
+
+  /** The labels' font: the ticks' own, or (resolved as undefined) the chart's default, as chart.js does. */
+  private tickFont(): ReturnType<typeof toFont> {
+    return toFont((this.options.ticks.font ?? {}) as Parameters<typeof toFont>[0]);
   }
 
   /** Whether the labels are single lines in one font and colour, unrotated, as chart.js would place them. */
