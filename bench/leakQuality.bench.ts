@@ -62,6 +62,9 @@ export interface DetectorScore {
   readonly medianTtd: number | undefined;
   readonly maxTtd: number | undefined;
   readonly medianTtdFast: number | undefined;
+  /** Median time-to-detect of the leaks of >= 30 KB/s that begin after launch (onset > 0), and of those that begin with it. */
+  readonly medianTtdFastAfterLaunch: number | undefined;
+  readonly medianTtdFastAtLaunch: number | undefined;
   readonly falseAlarmTraces: string[];
   readonly missedTraces: string[];
   readonly outcomes: TraceOutcome[];
@@ -91,6 +94,8 @@ export function scoreDetector(detector: ReplayedDetector, corpus: ReadonlyArray<
   const missedTraces: string[] = [];
   const ttd: number[] = [];
   const ttdFast: number[] = [];
+  const ttdFastAfterLaunch: number[] = [];
+  const ttdFastAtLaunch: number[] = [];
   corpus.forEach(([entry], i) => {
     const o = outcomes[i]!;
     if (!entry.leak) {
@@ -111,7 +116,10 @@ export function scoreDetector(detector: ReplayedDetector, corpus: ReadonlyArray<
     }
     tp++;
     ttd.push(o.timeToDetect);
-    if ((entry.approxRateBytesPerSecond ?? 0) >= FAST_LEAK_BYTES_PER_SECOND) ttdFast.push(o.timeToDetect);
+    if ((entry.approxRateBytesPerSecond ?? 0) >= FAST_LEAK_BYTES_PER_SECOND) {
+      ttdFast.push(o.timeToDetect);
+      ((entry.onsetSeconds ?? 0) > 0 ? ttdFastAfterLaunch : ttdFastAtLaunch).push(o.timeToDetect);
+    }
   });
   const precision = tp + fp ? tp / (tp + fp) : 1;
   const recall = tp + fn ? tp / (tp + fn) : 1;
@@ -119,6 +127,7 @@ export function scoreDetector(detector: ReplayedDetector, corpus: ReadonlyArray<
   return {
     name: detector.name, tp, fp, fn, precision, recall, f1,
     medianTtd: median(ttd), maxTtd: ttd.length ? Math.max(...ttd) : undefined, medianTtdFast: median(ttdFast),
+    medianTtdFastAfterLaunch: median(ttdFastAfterLaunch), medianTtdFastAtLaunch: median(ttdFastAtLaunch),
     falseAlarmTraces, missedTraces, outcomes,
   };
 }
@@ -168,9 +177,9 @@ const fmt = (v: number | undefined, digits = 0) => (v === undefined ? '-' : v.to
 /** The score table and the first alarm per trace of some detectors on a set of traces. */
 function scoreLines(corpus: ReadonlyArray<[CorpusEntry, Recording]>, detectors: readonly ReplayedDetector[], scores: readonly DetectorScore[]): string[] {
   return [
-    `${'detector'.padEnd(16)} ${'TP'.padStart(3)} ${'FP'.padStart(3)} ${'FN'.padStart(3)} ${'precision'.padStart(9)} ${'recall'.padStart(6)} ${'F1'.padStart(5)}  TTD median/max (s)  TTD median >=30 KB/s`,
+    `${'detector'.padEnd(16)} ${'TP'.padStart(3)} ${'FP'.padStart(3)} ${'FN'.padStart(3)} ${'precision'.padStart(9)} ${'recall'.padStart(6)} ${'F1'.padStart(5)}  TTD median/max (s)  TTD median >=30 KB/s: all, begun after launch, at launch`,
     ...scores.map((s) =>
-      `${s.name.padEnd(16)} ${String(s.tp).padStart(3)} ${String(s.fp).padStart(3)} ${String(s.fn).padStart(3)} ${s.precision.toFixed(2).padStart(9)} ${s.recall.toFixed(2).padStart(6)} ${s.f1.toFixed(2).padStart(5)}  ${`${fmt(s.medianTtd)}/${fmt(s.maxTtd)}`.padStart(18)}  ${fmt(s.medianTtdFast).padStart(20)}`),
+      `${s.name.padEnd(16)} ${String(s.tp).padStart(3)} ${String(s.fp).padStart(3)} ${String(s.fn).padStart(3)} ${s.precision.toFixed(2).padStart(9)} ${s.recall.toFixed(2).padStart(6)} ${s.f1.toFixed(2).padStart(5)}  ${`${fmt(s.medianTtd)}/${fmt(s.maxTtd)}`.padStart(18)}  ${fmt(s.medianTtdFast).padStart(20)}, ${fmt(s.medianTtdFastAfterLaunch)}, ${fmt(s.medianTtdFastAtLaunch)}`),
     '',
     'first alarm t (s) per trace (onset in brackets; "!" = an alarm before the onset):',
     `${'trace'.padEnd(22)} ${'truth'.padEnd(10)} ${detectors.map((d) => d.name.padStart(16)).join('')}`,
@@ -213,7 +222,7 @@ export async function run(): Promise<BenchResult> {
   const allowances = [...new Set([0, 30, 60, 90, 120, 150, 180, DEFAULT_LEAK_TREND_OPTIONS.startupSeconds])].sort((a, b) => a - b);
   for (const startupSeconds of allowances) {
     const s = scoreDetector(engineDetectorWith(`startup ${startupSeconds} s`, { startupSeconds }), corpus);
-    lines.push(`  startup ${String(startupSeconds).padStart(3)} s: precision ${s.precision.toFixed(2)}, recall ${s.recall.toFixed(2)}, F1 ${s.f1.toFixed(2)}, TTD median ${fmt(s.medianTtd)} s (>= 30 KB/s: ${fmt(s.medianTtdFast)} s); false alarms: ${s.falseAlarmTraces.join(', ') || 'none'}`);
+    lines.push(`  startup ${String(startupSeconds).padStart(3)} s: precision ${s.precision.toFixed(2)}, recall ${s.recall.toFixed(2)}, F1 ${s.f1.toFixed(2)}, TTD median ${fmt(s.medianTtd)} s (>= 30 KB/s: ${fmt(s.medianTtdFast)} s; begun after launch ${fmt(s.medianTtdFastAfterLaunch)} s); false alarms: ${s.falseAlarmTraces.join(', ') || 'none'}`);
   }
   lines.push('', `onset estimate - labelled onset: ${onsetErrors(corpus).join('; ')}`);
   const engine = scores[0]!;
@@ -223,7 +232,9 @@ export async function run(): Promise<BenchResult> {
   lines.push(`detector cost: ${cost.toFixed(1)} us CPU per sample per process (every signal of the process), ${(cost / slopeCost).toFixed(1)}x the 60 s LS slope on one series (${slopeCost.toFixed(1)} us) in the same run`);
   lines.push(
     `targets: no false alarm on healthy ${engine.falseAlarmTraces.length === 0 ? 'MET' : 'MISSED'}; recall >= 0.9 ${engine.recall >= 0.9 ? 'MET' : 'MISSED'}; ` +
-      `median TTD (>= 30 KB/s) <= 40 s ${engine.medianTtdFast !== undefined && engine.medianTtdFast <= 40 ? 'MET' : 'MISSED'}; F1 above every baseline ${engine.f1 > bestBaseline ? 'MET' : 'MISSED'}`,
+      `median TTD (>= 30 KB/s) <= 40 s ${engine.medianTtdFast !== undefined && engine.medianTtdFast <= 40 ? 'MET' : 'MISSED'} ` +
+      `(for leaks begun after launch ${engine.medianTtdFastAfterLaunch !== undefined && engine.medianTtdFastAfterLaunch <= 40 ? 'MET' : 'MISSED'}; ` +
+      `leaks begun at launch wait for the start-up allowance); F1 above every baseline ${engine.f1 > bestBaseline ? 'MET' : 'MISSED'}`,
   );
   const figures: Record<string, number | string | boolean> = { traces: corpus.length, costUsPerSample: Number(cost.toFixed(2)), costVsLeastSquares: Number((cost / slopeCost).toFixed(2)) };
   for (const s of scores) {
@@ -232,6 +243,7 @@ export async function run(): Promise<BenchResult> {
     figures[`${key}_precision`] = Number(s.precision.toFixed(3));
     figures[`${key}_recall`] = Number(s.recall.toFixed(3));
     if (s.medianTtd !== undefined) figures[`${key}_medianTtd`] = s.medianTtd;
+    if (s.medianTtdFastAfterLaunch !== undefined) figures[`${key}_medianTtdFastAfterLaunch`] = s.medianTtdFastAfterLaunch;
   }
   return { name: 'leakQuality', lines, figures };
 }

@@ -1,5 +1,5 @@
 import type { ObservedVitals } from '../recording/recordingFormat';
-import { DEFAULT_LEAK_TREND_OPTIONS, LeakTrendDetector, MIN_HANDLE_RATE, type LeakConfirmation, type LeakTrendOptions } from './LeakTrendDetector';
+import { DEFAULT_LEAK_TREND_OPTIONS, LeakTrendDetector, MIN_HANDLE_GROWTH, MIN_HANDLE_RATE, type LeakConfirmation, type LeakTrendOptions } from './LeakTrendDetector';
 import type { LeakSignal, LeakVerdict } from './LeakVerdict';
 import { theilSen } from './trendStatistics';
 
@@ -103,11 +103,15 @@ export class LeakDetectorSet {
    * cache that filled (a major GC from the older half, or from start-up, only shows that growth
    * which may since have stopped was live). Needs a major GC in the newest half, judged like with
    * like by the Theil-Sen slope of heapAfterGc over that half's GCs when they span a growth segment
-   * (GCs closer together differ by little more than noise), else against heapUsed's floor where
-   * the half begins (the floor holds garbage too, so it only makes the test harder to pass), else
-   * by the slope of heapAfterGc from the last major GC before the half on.
+   * (GCs closer together differ by little more than noise), else, when the growth rose from a flat
+   * stretch, against that stretch's floor at the knee, else against heapUsed's floor where the half
+   * begins (a floor holds garbage too, so either only makes the test harder to pass), else by the
+   * slope of heapAfterGc from the last major GC before the half on.
+   * The flat stretch's floor is the tighter bound when there is one: in a process whose floor stayed
+   * flat, promoted garbage piles up once the growth starts, so the floor at the half's start can sit
+   * above the live heap by more than the growth since (late-leak: 0.7-1.3 MB over 20 s).
    */
-  private readonly survivedMajorGc: LeakConfirmation = (verdict, detector) => {
+  private readonly survivedMajorGc: LeakConfirmation = (verdict, detector, baseline) => {
     const onset = verdict.onsetTime;
     if (onset === undefined) return false;
     const segmentMs = this.trend.minBuckets * this.trend.bucketSeconds * 1000;
@@ -121,6 +125,7 @@ export class LeakDetectorSet {
     const required = SURVIVING_SHARE * verdict.rate;
     const recentSlope = liveSlope(recent);
     if (recentSlope !== undefined) return recentSlope >= required;
+    if (baseline !== undefined && newest.heapAfterGc - baseline.value >= required * ((newest.time - baseline.time) / 1000)) return true;
     const floorAtMiddle = detector.valueAt(middle);
     if (floorAtMiddle !== undefined && newest.heapAfterGc - floorAtMiddle >= required * ((newest.time - middle) / 1000)) return true;
     const before = after.filter((gc) => gc.time < middle).pop();
@@ -143,7 +148,7 @@ export class LeakDetectorSet {
     const isHandles = signal.startsWith('handles:');
     if (isHandles && [...this.detectors.keys()].filter((s) => s.startsWith('handles:')).length >= MAX_HANDLE_TYPES) return undefined;
     const kind = isHandles ? 'handles' : signal === 'rss' ? 'rss' : signal === 'external' ? 'external' : 'heap';
-    const trend = isHandles ? { ...this.trend, minRate: MIN_HANDLE_RATE } : this.trend;
+    const trend = isHandles ? { ...this.trend, minRate: MIN_HANDLE_RATE, minGrowth: MIN_HANDLE_GROWTH } : this.trend;
     const confirmation = signal === 'heapUsed' ? this.survivedMajorGc : undefined;
     detector = new LeakTrendDetector(kind, signal, trend, kind === 'heap' ? this.heapLimitBytes : undefined, this.firstTime, confirmation);
     this.detectors.set(signal, detector);

@@ -29,13 +29,26 @@ export interface LeakTrendOptions {
   readonly sustainedFraction: number;
   /** Slowest growth worth calling a leak, in units per second (practical significance). */
   readonly minRate: number;
+  /** Least growth over the segment worth calling a leak, in units (practical significance: a trend can be significant and still tiny). */
+  readonly minGrowth: number;
 }
 
 /**
  * A second opinion a detector asks before it calls growth a leak (the heap's: "did the growth
- * survive a major GC?"). Gets the would-be verdict and the detector (for its window values).
+ * survive a major GC?"). Gets the would-be verdict, the detector (for its window values) and the
+ * flat stretch the growth rose from, if it rose from one.
  */
-export type LeakConfirmation = (verdict: LeakVerdict, detector: LeakTrendDetector) => boolean;
+export type LeakConfirmation = (verdict: LeakVerdict, detector: LeakTrendDetector, baseline: GrowthBaseline | undefined) => boolean;
+
+/**
+ * The flat stretch a growth segment rose from (a change point), when there was one: its last
+ * bucket's time (ms since the epoch) and value. A bucket keeps the lowest value seen, so for heap
+ * signals the value bounds from above what was live when the growth began.
+ */
+export interface GrowthBaseline {
+  readonly time: number;
+  readonly value: number;
+}
 
 /** Defaults: 5 s buckets, a 3-minute window, 30 s of growth, a start-up minute for growth that starts with the process. */
 export const DEFAULT_LEAK_TREND_OPTIONS: LeakTrendOptions = {
@@ -54,10 +67,14 @@ export const DEFAULT_LEAK_TREND_OPTIONS: LeakTrendOptions = {
   sustainedFraction: 0.5,
   // 4 KiB/s is 14 MiB an hour: slower growth is not worth an alarm on a developer's machine.
   minRate: 4096,
+  // A signal that retained less than 1 MiB has not cost the developer anything worth an interruption yet.
+  minGrowth: 1024 * 1024,
 };
 
 /** Slowest handle growth worth calling a leak: one handle a minute. */
 export const MIN_HANDLE_RATE = 1 / 60;
+/** Fewest handles a leak must have gained. */
+export const MIN_HANDLE_GROWTH = 5;
 
 /**
  * An online trend detector for one signal of one process. Samples are folded into fixed-width
@@ -66,7 +83,8 @@ export const MIN_HANDLE_RATE = 1 / 60;
  * (Mann-Kendall over the whole window, which does not depend on where the growth is thought to
  * start). The growth segment starts at the window's change point (the knee of the best "flat, then
  * a line" fit); its rate and confidence interval are Theil-Sen's over that segment. A leak needs a
- * significant trend, a rate interval above zero and above `minRate`, a segment of at least
+ * significant trend, a rate interval above zero and above `minRate`, growth over the segment of at
+ * least `minGrowth` (a near-noiseless signal makes a tiny drift significant), a segment of at least
  * `minBuckets`, growth that is sustained in the segment's newest half (a plateau after a warm-up,
  * a bounded cache that reached its limit fail that) and not significantly slower there than in its
  * older half (saturating growth fails that: the difference of the halves' Theil-Sen slopes over its
@@ -205,7 +223,8 @@ export class LeakTrendDetector {
     // is released only when growth stops (not sustained, above), not when it merely slows: a slow
     // leak's floor, lifted by garbage before a major GC, looks slower after it.
     const decelerating = !wasLeak && isDecelerating(older, recent, o.alphaSlowing, o.confidence);
-    const growing = trend.pIncreasing < alpha && fit.slopeLow > 0 && fit.slope >= o.minRate && sustained && !decelerating;
+    const grown = fit.slope * (segmentTimes[segmentTimes.length - 1]! - segmentTimes[0]!);
+    const growing = trend.pIncreasing < alpha && fit.slopeLow > 0 && fit.slope >= o.minRate && grown >= o.minGrowth && sustained && !decelerating;
     if (!growing) return steady();
     const onset = this.onset ?? this.firstTime + t[knee]! * 1000;
     const level = v[v.length - 1]!;
@@ -217,7 +236,8 @@ export class LeakTrendDetector {
       onsetTime: onset,
       ...(secondsToLimit !== undefined ? { secondsToLimit } : {}),
     };
-    if (!wasLeak && this.confirmation && !this.confirmation(leak, this)) return steady(true);
+    const baseline = flatBefore ? { time: this.firstTime + t[knee]! * 1000, value: v[knee]! } : undefined;
+    if (!wasLeak && this.confirmation && !this.confirmation(leak, this, baseline)) return steady(true);
     this.onset = onset;
     return (this.current = leak);
   }

@@ -38,6 +38,8 @@ describe('LeakTrendDetector on synthetic series', () => {
     ['bursts of 60 MB for 4 s every 15 s', (t) => 30 * MB + (t % 15 < 4 ? 60 * MB : 0) + r() * MB],
     ['one step of 5 MB at 100 s', (t) => 30 * MB + (t >= 100 ? 5 * MB : 0) + r() * 0.2 * MB],
     ['slow drift below the practical floor (500 B/s)', (t) => 30 * MB + 500 * t + r() * 1000],
+    // Significant (it never wobbles) and above the rate floor, but 0.5 MB in the 3-minute window.
+    ['a clean 8 KB/s rise for 60 s after a flat start, then flat', (t) => 30 * MB + 8_000 * Math.min(Math.max(0, t - 100), 60)],
   ];
   for (const [what, series] of healthy) {
     it(`never calls ${what} a leak`, () => {
@@ -66,6 +68,14 @@ describe('LeakTrendDetector on synthetic series', () => {
       assert.ok(Math.abs((leak.onsetTime! - T0) / 1000 - expected.onset) <= 40, `onset ${(leak.onsetTime! - T0) / 1000} s`);
     });
   }
+
+  it('calls the same rise a leak once it has grown past the practical floor of 1 MiB', () => {
+    const verdicts = replay((t) => 30 * MB + 8_000 * Math.max(0, t - 100), 600);
+    const leak = firstLeak(verdicts);
+    assert.ok(leak, 'no leak verdict');
+    // 1 MiB at 8 KB/s takes 131 s of growth.
+    assert.ok(leak.t >= 100 + 131, `detected at ${leak.t} s, before 1 MiB had been retained`);
+  });
 
   it('is warming up until it has data and start-up is over', () => {
     const verdicts = replay((t) => 30 * MB + 200_000 * t, 50);
@@ -189,6 +199,29 @@ describe('LeakDetectorSet', () => {
     }
     assert.deepEqual(changes.filter((v) => v.state === 'leak').map((v) => `${(v.time - T0) / 1000} s ${v.signal}`), []);
     assert.ok(changes.some((v) => v.signal === 'heapUsed' && v.suspected), 'the rise was never suspected');
+  });
+
+  it('confirms growth after a flat stretch by a major GC above the flat floor, before the floor at the growth\'s middle is beaten', () => {
+    // Flat at 30 MB without a major GC for 90 s, then the live heap grows 100 KB/s and heapUsed's
+    // floor carries 1.5 MB of promoted garbage on top of it; the first major GC comes 22 s into the growth.
+    const live = (t: number) => 30 * MB + 100_000 * Math.max(0, t - 90);
+    const run = (withGc: boolean) => {
+      const set = new LeakDetectorSet();
+      const changes: LeakVerdict[] = [];
+      for (let t = 0; t <= 150; t++) {
+        const collected = withGc && t >= 112;
+        changes.push(...set.observe(T0 + t * 1000, {
+          heapUsedBytes: live(t) + Math.min(1.5 * MB, 60_000 * Math.max(0, t - 90)) * (collected && t < 117 ? 0 : 1),
+          gcMajor: collected ? 1 : 0,
+          ...(collected ? { heapAfterGcBytes: live(112) } : {}),
+        }));
+      }
+      return changes.find((v) => v.signal === 'heapUsed' && v.state === 'leak');
+    };
+    const leak = run(true);
+    assert.ok(leak, 'no heapUsed leak');
+    assert.ok(leak.time - T0 <= 130_000, `found ${(leak.time - T0) / 1000} s in, 40 s after the onset or later`);
+    assert.equal(run(false), undefined, 'a leak before any major GC confirmed it');
   });
 
   it('projects the heap verdicts to the heap limit, also when the limit arrives after the first samples', () => {

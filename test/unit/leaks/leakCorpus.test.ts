@@ -25,8 +25,9 @@ const PINNED: Pinned = [
   ['map-cache-leak', 75.96, ['heapUsed'], ['heapUsed']],
   ['timer-leak', 65.13, ['handles:Timeout'], ['handles:Timeout']],
   ['socket-leak', 65.99, ['handles:TCPSocketWrap'], ['handles:TCPSocketWrap']],
-  // The major GC at 112 s is too soon after the growth's middle to beat heapUsed's floor there; the one at 147 s does.
-  ['late-leak', 150.31, ['heapUsed'], ['heapUsed']],
+  // Confirmed by the major GC at 112 s against the flat floor before the growth (heapUsed's floor at
+  // the growth's middle holds too much promoted garbage; the next major GC is at 147 s).
+  ['late-leak', 115.29, ['heapUsed'], ['heapUsed']],
   ['python-rss-leak', 65.94, ['rss'], ['rss']],
   ['gc-sawtooth', undefined, [], []],
   ['warmup-plateau', undefined, [], []],
@@ -43,19 +44,33 @@ const PINNED: Pinned = [
   ['cpu-bound', undefined, [], []],
   ['busy-server', undefined, [], []],
   ['python-steady', undefined, [], []],
+  // The first held-out set, looked at while the detector was revised, so now part of the corpus.
+  // No major GC until 82 s: the growth from 40 s stays suspected until one confirms it.
+  ['span-buffer-leak', 85.5, ['heapUsed'], ['heapUsed']],
+  // External memory's floor rose 0.3 MB in a minute: significant, but under the 1 MiB of growth a leak needs.
+  ['fifo-cache-filling', undefined, [], []],
+  ['tall-warmup-plateau', undefined, [], []],
+  // Known false alarm: long after the memo filled, heapUsed's floor rises 19 kB/s with garbage
+  // between major GCs ~100 s apart, and the live heap's 6 kB/s between the major GCs at 124 s and
+  // 229 s (the memo's last entries) is enough to confirm it; a third major GC would show it slowing.
+  ['fast-saturating-growth', 230.07, ['heapUsed'], ['heapUsed']],
 ];
 
-/** The held-out traces (heldout.json): pinned against regressions, not used to choose parameters. */
+/** The blind held-out traces (heldout.json): pinned against regressions, never used to choose parameters. */
 const HELD_OUT_PINNED: Pinned = [
-  ['span-buffer-leak', 85.5, ['heapUsed'], ['heapUsed']],
-  // Known false alarm: external memory's floor rises for a while (the program's flat strings are
-  // decoded from a Buffer each, freed only by GCs).
-  ['fifo-cache-filling', 135.13, ['external'], []],
-  ['tall-warmup-plateau', undefined, [], []],
-  // Known false alarm, seen only as a final check: long after the memo filled, heapUsed's floor
-  // rises 19 kB/s with garbage between major GCs ~100 s apart, and the live heap's 6 kB/s between
-  // the major GCs at 124 s and 229 s is enough to confirm it.
-  ['fast-saturating-growth', 230.07, ['heapUsed'], ['heapUsed']],
+  ['tenant-limiter-leak', 80.98, ['heapUsed'], ['heapUsed']],
+  ['pending-callback-leak', 155.03, ['heapUsed'], ['heapUsed']],
+  ['replay-log-leak', 96, ['external'], ['external']],
+  ['slow-queue-leak', 125, ['heapAfterGc', 'heapUsed'], ['heapAfterGc', 'heapUsed']],
+  ['pool-warmup', undefined, [], []],
+  ['batch-window', undefined, [], []],
+  // Known false alarm: heapUsed grows from launch (a ring of recent deliveries fills) into a 60 s
+  // burst whose backlog grows 128 kB/s; it is called a leak when start-up ends at 65 s, during the
+  // burst, and released at 125 s once the backlog drains.
+  ['backlog-drain', 65.03, ['heapUsed'], []],
+  // Known false alarm: a memo with a ~200 s time constant grows like a leak from launch for
+  // longer than the recording; the class of "growth still going on" in docs/leak-detection.md.
+  ['slow-saturating-cache', 65.99, ['heapUsed'], ['heapUsed']],
 ];
 
 function pinVerdicts(manifest: string, pinned: Pinned): void {
