@@ -204,7 +204,7 @@ export class AlertEngine implements Disposable {
       this.maybeEscalate(alert, reading.severity, now);
       return;
     }
-    if (track.breachedSince === undefined || now - track.breachedSince < sustainMs) return;
+    if (track.breachedSince === undefined || (!reading.judgedOverTime && now - track.breachedSince < sustainMs)) return;
     if (track.cooldownUntil !== undefined && now < track.cooldownUntil) return;
     this.fire(key, o, rule, reading, now);
   }

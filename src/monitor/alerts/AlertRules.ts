@@ -72,6 +72,12 @@ export interface RuleReading {
   readonly severity: AlertSeverity;
   /** One line saying what is wrong, for the tree, notifications and the webhook. */
   readonly message: string;
+  /**
+   * The reading is already a judgement over time with its own hysteresis (a leak verdict needs 30 s
+   * of growth that survived a major GC): a breach raises the alert at once instead of after the
+   * sustain period, which would only delay it. Clearing still takes the sustain period.
+   */
+  readonly judgedOverTime?: boolean;
 }
 
 /** Reads one rule on one observation; undefined when the rule is off or the figure is unknown. */
@@ -133,7 +139,7 @@ function readLeak(verdicts: readonly LeakVerdict[] | undefined, minConfidence: n
   if (!leaks.length) {
     // Cleared only when every signal is past warm-up and none is a leak.
     const settled = verdicts.length > 0 && verdicts.every((v) => v.state === 'steady');
-    return { value: 0, threshold: minConfidence, breached: false, cleared: settled, severity: 'warning', message: 'no sustained growth' };
+    return { value: 0, threshold: minConfidence, breached: false, cleared: settled, severity: 'warning', message: 'no sustained growth', judgedOverTime: true };
   }
   const worst = reportedLeak(leaks);
   const unit = worst.kind === 'handles' ? 'handles/s' : 'KB/s';
@@ -146,6 +152,7 @@ function readLeak(verdicts: readonly LeakVerdict[] | undefined, minConfidence: n
     cleared: false,
     severity: worst.secondsToLimit !== undefined && worst.secondsToLimit <= LEAK_ERROR_SECONDS_TO_LIMIT ? 'error' : 'warning',
     message: `${worst.kind} leak: ${worst.signal} grows ${rate} ${unit} (${Math.round(worst.confidence * 100)}% confidence${limit})`,
+    judgedOverTime: true,
   };
 }
 

@@ -126,14 +126,17 @@ describe('AlertEngine', () => {
     assert.deepEqual(h.kinds(), ['fired:heap:warning', 'resolved:heap:warning']);
   });
 
-  it('turns a sustained leak verdict into an alert, an error when the heap limit is near', () => {
+  it('turns a leak verdict into an alert at once, an error when the heap limit is near', () => {
     const leak = (over: Partial<LeakVerdict> = {}): LeakVerdict => ({
       kind: 'heap', signal: 'heapAfterGc', state: 'leak', rate: 64 * 1024, rateLow: 50 * 1024, rateHigh: 80 * 1024, confidence: 0.99, time: 0, ...over,
     });
     const h = harness();
     h.run(31, obs({ leakVerdicts: [leak({ confidence: 0.5 })] }));
     assert.deepEqual(h.kinds(), [], 'low confidence is not an alert');
-    h.run(31, obs({ leakVerdicts: [leak()] }));
+    // The verdict already took 30 s of growth: the alert does not wait another sustain period.
+    h.run(1, obs({ leakVerdicts: [leak()] }));
+    assert.deepEqual(h.kinds(), ['fired:leak:warning']);
+    h.run(30, obs({ leakVerdicts: [leak()] }));
     assert.deepEqual(h.kinds(), ['fired:leak:warning']);
     assert.match(h.engine.active()[0].message, /^heap leak: heapAfterGc grows 64\.0 KB\/s \(99% confidence\)$/);
     h.run(1, obs({ leakVerdicts: [leak({ secondsToLimit: 300 })] }));
