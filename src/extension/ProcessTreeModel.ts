@@ -261,6 +261,12 @@ function tooltipOf(p: WatchedProcess, parent: WatchedProcess | undefined, now: n
   for (const v of verdicts.filter((x) => x.state === 'leak')) {
     lines.push(`Leak suspected: ${v.signal} grows ${formatRate(v)} (${Math.round(v.confidence * 100)}% confidence)${v.onsetTime ? ` since ${new Date(v.onsetTime).toLocaleTimeString()}` : ''}`);
   }
+  // Growth the detector saw but has not called a leak (heapUsed waits for a major GC to show the
+  // growth is live; light processes can go minutes without one): shown, so the developer is not
+  // left guessing, but no alert.
+  for (const v of verdicts.filter((x) => x.state === 'steady' && x.suspected)) {
+    lines.push(`Growing, not yet a leak: ${v.signal} rises ${formatRate(v)}; waiting for a major GC to show whether it is live memory or garbage`);
+  }
   return lines.join('\n');
 }
 

@@ -147,4 +147,14 @@ describe('buildProcessTree with leak verdicts', () => {
     assert.match(node.description, / · heap leak\? 64\.0 KB\/s$/);
     assert.match(node.tooltip, /\nLeak suspected: heapAfterGc grows 64\.0 KB\/s \(99% confidence\)$/);
   });
+
+  it('says when heap growth waits for a major GC, without flagging the process', () => {
+    const suspected = { kind: 'heap', signal: 'heapUsed', state: 'steady', suspected: true, rate: 48 * 1024, rateLow: 30 * 1024, rateHigh: 60 * 1024, confidence: 0.999, time: 0 } as const;
+    const steady = { ...suspected, signal: 'external', suspected: undefined } as const;
+    const tree = buildProcessTree([terminal], [watched(10, 1), watched(20, 10)], 1_000_000, (key) => (key === '20@1' ? [suspected, steady] : []));
+    const node = tree[0].children[0];
+    assert.doesNotMatch(node.description, /leak/);
+    assert.match(node.tooltip, /\nGrowing, not yet a leak: heapUsed rises 48\.0 KB\/s; waiting for a major GC to show whether it is live memory or garbage$/);
+    assert.equal(node.tooltip.match(/Growing/g)?.length, 1, 'a steady signal without suspicion says nothing');
+  });
 });
