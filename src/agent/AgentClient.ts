@@ -13,6 +13,7 @@ import {
   MAX_SERVER_FRAME_BYTES,
   NdjsonDecoder,
   encodeFrame,
+  fitHello,
   parseFrameJson,
   validateFromServer,
   type AgentHello,
@@ -156,7 +157,7 @@ export class AgentClient {
 
   private hello(): AgentHello {
     const { isMainThread, threadId } = lazyBuiltin<typeof WorkerThreads>('node:worker_threads');
-    return {
+    return fitHello({
       type: 'hello',
       version: AGENT_PROTOCOL_VERSION,
       secret: this.options.secret,
@@ -174,7 +175,7 @@ export class AgentClient {
       trackingHandlesFromStart: this.handles.tracking && this.options.handleTracker !== undefined,
       heapSizeLimit: lazyBuiltin<typeof V8>('node:v8').getHeapStatistics().heap_size_limit,
       ...launchToken(),
-    };
+    });
   }
 
   private receive(socket: Socket, chunk: Buffer): void {

@@ -58,7 +58,7 @@ export interface AgentHello {
   readonly isMainThread: boolean;
   /** Process start, ms since the epoch (performance.timeOrigin of the main thread), for matching OS samples. */
   readonly startTime: number;
-  /** process.argv, truncated (at most 64 entries of at most 1024 characters). */
+  /** process.argv, truncated (at most 64 entries of at most 1024 characters), shortened further when the hello would not fit MAX_HELLO_FRAME_BYTES (fitHello). */
   readonly argv: readonly string[];
   readonly execArgv: readonly string[];
   readonly cwd: string;
@@ -311,6 +311,33 @@ export type ServerRequest = { readonly type: 'request'; readonly id: number } & 
 
 /** Every frame a server sends. */
 export type FromServer = ServerWelcome | ServerSetDetail | ServerRequest;
+
+/** Longest command-line entry a hello keeps, and the entry lengths it falls back to when the frame is too big. */
+const HELLO_ENTRY_LENGTHS = [1024, 256, 64] as const;
+
+/**
+ * The hello with its command line shortened until its frame fits MAX_HELLO_FRAME_BYTES, which the
+ * server enforces before the peer is authenticated: 64 arguments of 1 KB (a long JSON argument, a
+ * generated file list) would otherwise be dropped on every attempt. Entries are cut shorter first
+ * (programs are told apart by their first characters), then the last ones are replaced by one
+ * "... N more" entry, execArgv's before argv's; argv[0] and argv[1] (node and the script) stay.
+ */
+export function fitHello(hello: AgentHello, maxBytes = MAX_HELLO_FRAME_BYTES): AgentHello {
+  const fits = (h: AgentHello) => Buffer.byteLength(encodeFrame(h)) <= maxBytes;
+  if (fits(hello)) return hello;
+  const clip = (entries: readonly string[], length: number) => entries.map((a) => (a.length > length ? `${a.slice(0, length - 1)}\u2026` : a));
+  let fitted = hello;
+  for (const length of HELLO_ENTRY_LENGTHS) {
+    fitted = { ...hello, argv: clip(hello.argv, length), execArgv: clip(hello.execArgv, length) };
+    if (fits(fitted)) return fitted;
+  }
+  // Still too big with the shortest entries: keep fewer of them, execArgv's first.
+  const shortest = fitted;
+  const withMore = (entries: readonly string[], keep: number) => (keep >= entries.length ? entries : [...entries.slice(0, keep), `\u2026 ${entries.length - keep} more`]);
+  for (let keep = shortest.execArgv.length - 1; keep >= 0 && !fits(fitted); keep--) fitted = { ...fitted, execArgv: withMore(shortest.execArgv, keep) };
+  for (let keep = shortest.argv.length - 1; keep >= 2 && !fits(fitted); keep--) fitted = { ...fitted, argv: withMore(shortest.argv, keep) };
+  return fitted;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Framing

@@ -127,6 +127,19 @@ describe('agent in real Node programs', function () {
     assert.ok(limit >= 96 * 2 ** 20 && limit < 160 * 2 ** 20, `heap size limit ${limit}`);
   });
 
+  it('says hello with a command line too long for the first frame, shortened to fit, and is accepted', async () => {
+    const file = programs.write('long-argv.js', LONG_RUNNING);
+    const hello = nextEvent(server.onDidConnect);
+    // 60 arguments of 1 KB: 60 KB of command line against the server's 32 KB limit on a first frame.
+    const args = Array.from({ length: 60 }, (_, i) => `--item-${i}=${'x'.repeat(1000)}`);
+    programs.start(file, true, server.environment(), [], args);
+    const info = await hello;
+    assert.equal(info.hello.argv[1], file);
+    assert.ok(info.hello.argv[2]!.startsWith('--item-0=xxx'), info.hello.argv[2]);
+    assert.ok(info.hello.argv.every((a) => a.length <= 256), 'entries shortened');
+    assert.deepEqual(warnings, []);
+  });
+
   it('reports the used heap right after a major GC, not what the program allocated after it', async () => {
     // After an explicit GC the program allocates and keeps ~15 MB at once, before any callback can run; a
     // 64 MB young generation holds all of it, so no further GC (which would rightly move the figure) runs.

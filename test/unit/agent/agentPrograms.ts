@@ -39,12 +39,12 @@ export class ProgramDirectory {
     return file;
   }
 
-  /** Starts node on file, with the agent when withAgent; env adds to this process's env (NODE_OPTIONS removed). */
-  start(file: string, withAgent: boolean, env: Record<string, string> = {}, nodeArgs: string[] = []): ChildProcess {
+  /** Starts node on file, with the agent when withAgent; env adds to this process's env (NODE_OPTIONS removed); programArgs follow the file. */
+  start(file: string, withAgent: boolean, env: Record<string, string> = {}, nodeArgs: string[] = [], programArgs: string[] = []): ChildProcess {
     const base = { ...process.env };
     delete base.NODE_OPTIONS;
     const childEnv = { ...base, ...env, ...(withAgent ? { NODE_OPTIONS: nodeOptionsWithAgent(AGENT_BUNDLE, undefined) } : {}) };
-    const child = spawn(process.execPath, [...nodeArgs, file], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], cwd: this.path });
+    const child = spawn(process.execPath, [...nodeArgs, file, ...programArgs], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], cwd: this.path });
     this.running.add(child);
     child.once('exit', () => this.running.delete(child));
     return child;

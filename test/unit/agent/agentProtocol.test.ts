@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
 import {
+  MAX_HELLO_FRAME_BYTES,
   NdjsonDecoder,
   encodeFrame,
+  fitHello,
   parseFrameJson,
   validateFromAgent,
   validateFromServer,
@@ -53,6 +55,31 @@ describe('agent protocol framing', () => {
     assert.ok(validated.ok);
     assert.deepEqual(JSON.parse(JSON.stringify(validated.value)), VALID_REPORT);
     assert.deepEqual(validateFromAgent(VALID_HELLO), { ok: true, value: VALID_HELLO });
+  });
+});
+
+describe('fitHello (a hello must fit the first-frame limit)', () => {
+  const bytes = (frame: Parameters<typeof encodeFrame>[0]) => Buffer.byteLength(encodeFrame(frame));
+  const long = (n: number, entry: (i: number) => string) => Array.from({ length: n }, (_, i) => entry(i));
+  const cases: Array<[string, string[], string[]]> = [
+    ['64 arguments of 1 KB', ['/usr/bin/node', '/app/server.js', ...long(62, (i) => `--arg${i}=${'a'.repeat(1010)}`)], long(64, () => '--x'.padEnd(1024, 'y'))],
+    ['control characters (6 bytes each in JSON)', ['/usr/bin/node', '/app/server.js', ...long(62, () => '\u0001'.repeat(1024))], []],
+    ['three-byte characters', ['/usr/bin/node', '/app/server.js', ...long(62, () => '\u20ac'.repeat(1024))], long(64, () => '\u20ac'.repeat(1024))],
+  ];
+  for (const [name, argv, execArgv] of cases) {
+    it(`shortens ${name} until it fits, keeping node, the script and the start of each kept entry`, () => {
+      const hello = { ...VALID_HELLO, argv, execArgv } as typeof VALID_HELLO;
+      assert.ok(bytes(hello) > MAX_HELLO_FRAME_BYTES, 'the case must be too big to start with');
+      const fitted = fitHello(hello);
+      assert.ok(bytes(fitted) <= MAX_HELLO_FRAME_BYTES, `${bytes(fitted)} bytes`);
+      assert.deepEqual(validateFromAgent(JSON.parse(encodeFrame(fitted))), { ok: true, value: fitted });
+      assert.deepEqual(fitted.argv.slice(0, 2), argv.slice(0, 2));
+      assert.ok(fitted.argv[2]!.startsWith(argv[2]!.slice(0, 32)));
+    });
+  }
+
+  it('leaves a hello that fits as it is', () => {
+    assert.equal(fitHello(VALID_HELLO), VALID_HELLO);
   });
 });
 
