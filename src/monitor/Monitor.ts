@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import type { AgentReport } from '../agent/agentProtocol';
+import { GC_KINDS, type AgentReport } from '../agent/agentProtocol';
 import type { AgentConnectionInfo, AgentReportEvent } from './agents/AgentServer';
 import { Emitter, type Disposable, type Event } from './events';
 import {
@@ -23,13 +23,14 @@ export type AgentSeriesKey =
   | 'heapAfterGcBytes'
   | 'eventLoopDelayP99Ms'
   | 'eventLoopUtilization'
-  | 'activeHandles';
+  | 'activeHandles'
+  | 'gcPauseMs';
 /** The series the monitor keeps: CPU and RSS for every process, the agent series for agent-enabled ones. */
 export type ProcessSeriesKey = 'cpuPercent' | 'rssBytes' | AgentSeriesKey;
 const SERIES_KEYS: readonly ProcessSeriesKey[] = ['cpuPercent', 'rssBytes'];
 /** Allocated per process only once its agent reports (most processes never have one). */
 const AGENT_SERIES_KEYS: readonly AgentSeriesKey[] = [
-  'heapUsedBytes', 'heapTotalBytes', 'externalBytes', 'arrayBuffersBytes', 'heapAfterGcBytes', 'eventLoopDelayP99Ms', 'eventLoopUtilization', 'activeHandles',
+  'heapUsedBytes', 'heapTotalBytes', 'externalBytes', 'arrayBuffersBytes', 'heapAfterGcBytes', 'eventLoopDelayP99Ms', 'eventLoopUtilization', 'activeHandles', 'gcPauseMs',
 ];
 /** An agent's start time and the OS's differ by clock resolution (Linux: boot time in whole seconds). */
 const AGENT_START_TIME_TOLERANCE_MS = 2500;
@@ -137,6 +138,8 @@ interface MutableAgentVitals {
   latest: AgentReport;
   workers: Map<number, AgentReport>;
   connected: boolean;
+  /** Milliseconds of GC pause per second between the two newest reports; NaN until there are two. */
+  gcPauseMsPerSecond: number;
 }
 
 /**
@@ -439,6 +442,7 @@ export class Monitor implements Disposable {
       eventLoopDelayP99Ms: r.eventLoopDelay.p99,
       eventLoopUtilization: r.eventLoopUtilization,
       activeHandles,
+      gcPauseMs: agent.gcPauseMsPerSecond,
     };
   }
 
@@ -465,11 +469,12 @@ export class Monitor implements Disposable {
     }
     if (hello.isMainThread) {
       if (watched.agent) {
+        watched.agent.gcPauseMsPerSecond = gcPauseRate(watched.agent.latest, event.report);
         watched.agent.hello = hello;
         watched.agent.latest = event.report;
         watched.agent.connected = true;
       } else {
-        watched.agent = { hello, latest: event.report, workers: new Map(), connected: true };
+        watched.agent = { hello, latest: event.report, workers: new Map(), connected: true, gcPauseMsPerSecond: NaN };
       }
     } else if (watched.agent) {
       watched.agent.workers.set(hello.threadId, event.report);
@@ -497,3 +502,19 @@ export class Monitor implements Disposable {
   }
 }
 
+/**
+ * Milliseconds of GC pause per second of wall time between two reports of one agent (their GC
+ * totals are cumulative, estimates included while GCs are sampled); NaN when the second does not
+ * follow the first (an agent that reconnected with fresh totals).
+ */
+export function gcPauseRate(previous: AgentReport, next: AgentReport): number {
+  const seconds = (next.time - previous.time) / 1000;
+  const paused = totalGcPauseMs(next) - totalGcPauseMs(previous);
+  return seconds > 0 && paused >= 0 ? paused / seconds : NaN;
+}
+
+function totalGcPauseMs(report: AgentReport): number {
+  let total = 0;
+  for (const kind of GC_KINDS) total += report.gc[kind].pauseMs;
+  return total;
+}

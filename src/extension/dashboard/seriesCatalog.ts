@@ -25,7 +25,7 @@ const KNOWN_SERIES: Readonly<Record<string, KnownSeries>> = {
   eventLoopDelayP99Ms: { label: 'Event-loop delay p99', unit: 'ms', chart: 'eld', chartTitle: 'Event-loop delay p99', agentOnly: true },
   eventLoopUtilization: { label: 'Event-loop utilization', unit: 'ratio', chart: 'elu', chartTitle: 'Event-loop utilization', agentOnly: true },
   activeHandles: { label: 'Active handles', unit: 'count', chart: 'handles', chartTitle: 'Active handles', agentOnly: true },
-  gcPauseMs: { label: 'GC pause', unit: 'ms', chart: 'gc', chartTitle: 'GC pause time', agentOnly: true },
+  gcPauseMs: { label: 'GC pause per second', unit: 'ms', chart: 'gc', chartTitle: 'GC pause (ms per second)', agentOnly: true },
   httpRequestsPerSecond: { label: 'HTTP requests/s', unit: 'perSecond', chart: 'httpRate', chartTitle: 'HTTP requests/s', agentOnly: true },
   httpLatencyP95: { label: 'HTTP latency p95', unit: 'ms', chart: 'httpLatency', chartTitle: 'HTTP latency p95', agentOnly: true },
 };

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { AgentReport } from '../../../src/agent/agentProtocol';
 import type { AgentConnectionInfo, AgentReportEvent } from '../../../src/monitor/agents/AgentServer';
 import { Emitter } from '../../../src/monitor/events';
-import { Monitor, type AgentReportSource } from '../../../src/monitor/Monitor';
+import { Monitor, gcPauseRate, type AgentReportSource } from '../../../src/monitor/Monitor';
 import type { ProcessInfo, ProcessReadResult, ProcessReading, ProcessSource } from '../../../src/monitor/processes/ProcessSource';
 import { VALID_HELLO, VALID_REPORT } from '../agent/agentFrames';
 import { nextEvent } from '../nextEvent';
@@ -70,6 +70,27 @@ describe('Monitor with Node agents', () => {
     assert.equal(history.latest('activeHandles'), 3);
     assert.equal(history.latest('eventLoopDelayP99Ms'), VALID_REPORT.eventLoopDelay.p99);
     assert.ok(history.keys.includes('heapAfterGcBytes'));
+  });
+
+  it('samples GC pause per second from the difference of two reports\' cumulative totals', async () => {
+    source.table = [reading(150)];
+    monitor.setRoots('t', [150]);
+    await nextEvent(monitor.onDidAppear);
+    const agent = agents.agent(150, START + 150);
+    const gc = (minorMs: number, majorMs: number) => ({ ...VALID_REPORT.gc, minor: { count: 10, pauseMs: minorMs }, major: { count: 1, pauseMs: majorMs } });
+    const now = Date.now();
+    agents.report(agent, { time: now - 2000, gc: gc(10, 20) });
+    agents.report(agent, { time: now, gc: gc(16, 34) });
+    await nextEvent(monitor.onDidSample);
+    // (6 + 14) ms over 2 s.
+    assert.equal(monitor.get(150)!.history.latest('gcPauseMs'), 10);
+  });
+
+  it('gives no GC pause rate across reports that do not follow each other', () => {
+    const at = (time: number, pauseMs: number): AgentReport => ({ ...VALID_REPORT, time, gc: { ...VALID_REPORT.gc, minor: { count: 1, pauseMs } } });
+    assert.equal(gcPauseRate(at(1000, 5), at(2000, 7.5)), 2.5);
+    assert.ok(Number.isNaN(gcPauseRate(at(1000, 50), at(2000, 1))), 'totals went back: a reconnected agent');
+    assert.ok(Number.isNaN(gcPauseRate(at(2000, 5), at(2000, 6))), 'no time between them');
   });
 
   it('gives processes without an agent no agent series at all', async () => {
