@@ -125,9 +125,10 @@ export class LeakDetectorSet {
     const required = SURVIVING_SHARE * verdict.rate;
     const recentSlope = liveSlope(recent);
     if (recentSlope !== undefined) return recentSlope >= required;
-    if (baseline !== undefined && newest.heapAfterGc - baseline.value >= required * ((newest.time - baseline.time) / 1000)) return true;
-    const floorAtMiddle = detector.valueAt(middle);
-    if (floorAtMiddle !== undefined && newest.heapAfterGc - floorAtMiddle >= required * ((newest.time - middle) / 1000)) return true;
+    // Whether the newest major GC is above a floor (an upper bound of what was live at `time`) by the required growth since.
+    const keptSince = (floor: number | undefined, time: number) => floor !== undefined && newest.heapAfterGc - floor >= required * ((newest.time - time) / 1000);
+    if (baseline !== undefined && keptSince(baseline.value, baseline.time)) return true;
+    if (keptSince(detector.valueAt(middle), middle)) return true;
     const before = after.filter((gc) => gc.time < middle).pop();
     return before !== undefined && (liveSlope(after.filter((gc) => gc.time >= before.time)) ?? -Infinity) >= required;
   };

@@ -226,7 +226,8 @@ export class LeakTrendDetector {
     const grown = fit.slope * (segmentTimes[segmentTimes.length - 1]! - segmentTimes[0]!);
     const growing = trend.pIncreasing < alpha && fit.slopeLow > 0 && fit.slope >= o.minRate && grown >= o.minGrowth && sustained && !decelerating;
     if (!growing) return steady();
-    const onset = this.onset ?? this.firstTime + t[knee]! * 1000;
+    const kneeTime = this.firstTime + t[knee]! * 1000;
+    const onset = this.onset ?? kneeTime;
     const level = v[v.length - 1]!;
     const secondsToLimit = this.limit !== undefined && fit.slope > 0 ? Math.max(0, (this.limit - level) / fit.slope) : undefined;
     const leak: LeakVerdict = {
@@ -236,7 +237,7 @@ export class LeakTrendDetector {
       onsetTime: onset,
       ...(secondsToLimit !== undefined ? { secondsToLimit } : {}),
     };
-    const baseline = flatBefore ? { time: this.firstTime + t[knee]! * 1000, value: v[knee]! } : undefined;
+    const baseline = flatBefore ? { time: kneeTime, value: v[knee]! } : undefined;
     if (!wasLeak && this.confirmation && !this.confirmation(leak, this, baseline)) return steady(true);
     this.onset = onset;
     return (this.current = leak);
